@@ -1,0 +1,22 @@
+# Rådgivningsbokning: gunicorn serving booking:create_app(), migrations applied at start.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY booking ./booking
+COPY migrations ./migrations
+RUN pip install -e . \
+    && useradd --system --uid 10001 --home-dir /app booking \
+    && mkdir -p /app/instance && chown booking /app/instance
+
+USER booking
+EXPOSE 8000
+# BOOKING_DATABASE_URL and BOOKING_SECRET_KEY must be set in production (see README).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
+# Migrations first (idempotent: Alembic applies only what is missing), then the web server.
+CMD ["sh", "-c", "flask --app booking db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - 'booking:create_app()'"]

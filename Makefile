@@ -1,0 +1,53 @@
+# The one entry point: every target creates the virtualenv it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := booking
+
+.PHONY: install serve test test-sqlite test-postgres lint format migrate worker bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make serve: migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000
+serve: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: lint, then the whole suite on SQLite and (when BOOKING_TEST_POSTGRES_URL is set) PostgreSQL
+test: lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	BOOKING_TEST_DATABASE_URL= $(BIN)/python -m pytest tests
+
+test-postgres: $(STAMP)
+	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
+		echo "== the same suite on PostgreSQL =="; \
+		BOOKING_TEST_DATABASE_URL="$$BOOKING_TEST_POSTGRES_URL" $(BIN)/python -m pytest tests; \
+	else \
+		echo "BOOKING_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check booking tests bench
+	$(BIN)/mypy --strict --follow-imports=silent booking/core
+
+format: $(STAMP)
+	$(BIN)/ruff format booking tests bench
+	$(BIN)/ruff check --fix booking tests bench
+
+migrate: $(STAMP)
+	$(BIN)/flask db upgrade
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis

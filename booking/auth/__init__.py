@@ -1,0 +1,1 @@
+"""Staff tokens, roles and the checks that guard staff endpoints."""

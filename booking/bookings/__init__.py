@@ -1,0 +1,1 @@
+"""Bookings: create, read, cancel, reschedule — never two at once for one officer."""

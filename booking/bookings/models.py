@@ -1,0 +1,105 @@
+"""Booking and idempotency-record tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from booking.db import Base, UTCDateTime, utcnow
+from booking.officers.models import Officer
+from booking.teams.models import MeetingType, Team
+
+STATUSES = ("confirmed", "cancelled")
+CHANNELS = ("web", "service_center")
+
+
+class Booking(Base):
+    """An applicant's advice meeting with one officer.
+
+    `busy_start_at`/`busy_end_at` are the meeting widened by its buffers: the span the officer
+    cannot be booked for again. PostgreSQL excludes overlapping spans of one officer's confirmed
+    bookings, as the last line of defence behind the locking in the service.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="range"),
+        CheckConstraint("busy_start_at <= start_at AND end_at <= busy_end_at", name="busy_range"),
+        CheckConstraint("status IN ('confirmed', 'cancelled')", name="status"),
+        CheckConstraint("channel IN ('web', 'service_center')", name="channel"),
+        Index("ix_bookings_officer_busy", "officer_id", "busy_start_at"),
+        Index("ix_bookings_team_start", "team_id", "start_at"),
+        ExcludeConstraint(
+            ("officer_id", "="),
+            (func.tstzrange(text("busy_start_at"), text("busy_end_at"), "[)"), "&&"),
+            name="ex_bookings_officer_busy",
+            using="gist",
+            where=text("status = 'confirmed'"),
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    meeting_type_id: Mapped[int] = mapped_column(ForeignKey("meeting_types.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy_end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+
+    applicant_kind: Mapped[str] = mapped_column(String(16))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_email: Mapped[str | None] = mapped_column(String(254))
+    applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    # "organisation_number", or "personal_identity_number" for a sole trader, whose number is
+    # kept only masked (birth date part): the department does not need the full number.
+    identifier_kind: Mapped[str | None] = mapped_column(String(32))
+    organisation_number: Mapped[str | None] = mapped_column(String(16))
+    property_designation: Mapped[str | None] = mapped_column(String(200))
+    case_number: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2), default="sv")
+
+    channel: Mapped[str] = mapped_column(String(16))
+    created_by_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_tokens.id", ondelete="SET NULL")
+    )
+    manage_token_hash: Mapped[str] = mapped_column(String(64))
+    team_reason: Mapped[str] = mapped_column(Text)
+    officer_reason: Mapped[str] = mapped_column(Text)
+    # Whether the applicant asked for this officer: then a move never silently changes officer.
+    officer_requested: Mapped[bool] = mapped_column(default=False)
+    # iCalendar SEQUENCE: bumped on every change the attendee sees.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    meeting_type: Mapped[MeetingType] = relationship()
+    team: Mapped[Team] = relationship()
+    officer: Mapped[Officer] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the booking still holds its officer's time."""
+        return self.status == "confirmed"
+
+
+class IdempotencyRecord(Base):
+    """Remembers a POST /bookings made with an Idempotency-Key, so a retry replays it."""
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Hash of the caller's scope and key: the key itself helps derive the manage token.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

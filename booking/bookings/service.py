@@ -1,0 +1,475 @@
+"""Booking, reading, cancelling and moving — serialised per officer so nothing double-books."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from booking.auth.models import StaffToken
+from booking.auth.service import hash_secret, secrets_match
+from booking.availability.service import free_officers_at
+from booking.bookings.models import Booking, IdempotencyRecord
+from booking.core.identity import (
+    InvalidIdentifier,
+    normalise_company_identifier,
+    normalise_phone,
+)
+from booking.core.routing import OfficerChoice, OfficerLoad, choose_officer
+from booking.core.slots import local_instant
+from booking.errors import Conflict, NotFound, SlotUnavailable, ValidationProblem
+from booking.extensions import db
+from booking.fields import office_zone
+from booking.officers.models import Officer
+from booking.teams.models import MeetingType, Team
+from booking.teams.service import get_meeting_type, route_team
+
+# No 0/O, 1/I/L: references are read out over the phone.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+STAFF_BOOKING_ROLES = ("admin", "service_center")
+
+
+@dataclass(frozen=True, slots=True)
+class BookingResult:
+    """A booking just made (or replayed), with its manage token in plaintext, shown once."""
+
+    booking: Booking
+    manage_token: str
+    is_replay: bool
+
+
+def new_reference() -> str:
+    """Return a random, non-sequential booking reference such as `K7QM-4XPR`."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_reference(reference: str) -> str:
+    """Accept references typed in lower case or without the hyphen."""
+    compact = reference.strip().upper().replace("-", "").replace(" ", "")
+    return f"{compact[:4]}-{compact[4:]}" if len(compact) == 8 else reference
+
+
+def _derived_manage_token(secret_key: str, key_hash: str) -> str:
+    # With an Idempotency-Key the token is derived, not stored, so a replay can return it again.
+    digest = hmac.new(secret_key.encode(), b"manage-token\0" + key_hash.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def _request_fingerprint(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _applicant_fields(applicant: dict[str, Any], *, is_staff: bool, mode: str) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {
+        "applicant_kind": applicant["kind"],
+        "applicant_name": applicant["name"].strip(),
+        "applicant_email": applicant.get("email"),
+        "applicant_phone": None,
+        "identifier_kind": None,
+        "organisation_number": None,
+    }
+    if applicant.get("phone"):
+        try:
+            fields["applicant_phone"] = normalise_phone(applicant["phone"])
+        except InvalidIdentifier as exc:
+            errors["applicant.phone"] = [str(exc)]
+    number = applicant.get("organisation_number")
+    if applicant["kind"] == "company":
+        if not number:
+            errors["applicant.organisation_number"] = [
+                "A company needs its organisation number (a sole trader: personal identity number)."
+            ]
+        else:
+            try:
+                fields["identifier_kind"], fields["organisation_number"] = (
+                    normalise_company_identifier(number)
+                )
+            except InvalidIdentifier as exc:
+                errors["applicant.organisation_number"] = [str(exc)]
+    elif number:
+        errors["applicant.organisation_number"] = ["Only company applicants give one."]
+    if not is_staff and not fields["applicant_email"]:
+        errors["applicant.email"] = ["An e-mail address is required to book online."]
+    if is_staff and not fields["applicant_email"] and not applicant.get("phone"):
+        errors["applicant.phone"] = ["Give a phone number or an e-mail address."]
+    if mode == "phone" and not applicant.get("phone"):
+        errors.setdefault("applicant.phone", []).append("A phone meeting needs a phone number.")
+    if errors:
+        raise ValidationProblem("The applicant's details are not valid.", errors=errors)
+    return fields
+
+
+def _week_bounds(start: datetime) -> tuple[datetime, datetime]:
+    zone = office_zone()
+    local_day = start.astimezone(zone).date()
+    monday = local_day - timedelta(days=local_day.weekday())
+    lower = datetime.fromtimestamp(local_instant(monday, 0, zone), zone)
+    upper = datetime.fromtimestamp(local_instant(monday + timedelta(days=7), 0, zone), zone)
+    return lower, upper
+
+
+def _officer_loads(officer_ids: Sequence[int], start: datetime) -> list[OfficerLoad]:
+    lower, upper = _week_bounds(start)
+    counts = dict(
+        db.session.execute(
+            select(Booking.officer_id, func.count())
+            .where(
+                Booking.officer_id.in_(officer_ids),
+                Booking.status == "confirmed",
+                Booking.start_at >= lower,
+                Booking.start_at < upper,
+            )
+            .group_by(Booking.officer_id)
+        ).all()
+    )
+    last = dict(
+        db.session.execute(
+            select(Officer.id, Officer.last_assigned_at).where(Officer.id.in_(officer_ids))
+        ).all()
+    )
+    return [
+        OfficerLoad(
+            officer_id=officer_id,
+            bookings_this_week=counts.get(officer_id, 0),
+            last_assigned_at=int(last[officer_id].timestamp()) if last.get(officer_id) else None,
+        )
+        for officer_id in officer_ids
+    ]
+
+
+def _lock_officers(officer_ids: Sequence[int]) -> None:
+    # PostgreSQL: row locks in id order serialise bookings per officer without deadlocks.
+    # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE already serialises every writer.
+    db.session.execute(
+        select(Officer.id).where(Officer.id.in_(officer_ids)).order_by(Officer.id).with_for_update()
+    ).all()
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _claim_officer(
+    *,
+    team: Team,
+    meeting_type: MeetingType,
+    start: datetime,
+    candidates: Sequence[int] | None,
+    preferred_id: int | None,
+    is_staff: bool,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> OfficerChoice:
+    """Lock the free candidates, re-check them under the lock and choose one fairly (or 409)."""
+    free = free_officers_at(
+        team=team,
+        meeting_type=meeting_type,
+        start=start,
+        officer_ids=candidates,
+        is_staff=is_staff,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    )
+    if free:
+        _lock_officers(free)
+        if not _is_sqlite():
+            # Another transaction may have booked one of them between our read and our lock.
+            free = free_officers_at(
+                team=team,
+                meeting_type=meeting_type,
+                start=start,
+                officer_ids=free,
+                is_staff=is_staff,
+                now=now,
+                exclude_booking_id=exclude_booking_id,
+            )
+    choice = (
+        choose_officer(candidates=_officer_loads(free, start), preferred_id=preferred_id)
+        if free
+        else None
+    )
+    if choice is None:
+        raise SlotUnavailable(
+            "That time is not free. Ask GET /api/v1/slots for the times that are."
+        )
+    return choice
+
+
+def _flush_or_conflict() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        # The exclusion constraint caught what the locks should have: still a 409, never a 500.
+        raise SlotUnavailable("That time was just taken.") from exc
+
+
+def _busy_span(
+    meeting_type: MeetingType, start: datetime
+) -> tuple[datetime, datetime, datetime, datetime]:
+    end = start + timedelta(minutes=meeting_type.duration_minutes)
+    return (
+        start,
+        end,
+        start - timedelta(minutes=meeting_type.buffer_before_minutes),
+        end + timedelta(minutes=meeting_type.buffer_after_minutes),
+    )
+
+
+def _replay(key_hash: str, fingerprint: str, secret_key: str) -> BookingResult | None:
+    record = db.session.scalars(
+        select(IdempotencyRecord).where(IdempotencyRecord.key_hash == key_hash)
+    ).one_or_none()
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise ValidationProblem(
+            "This Idempotency-Key was used with another request body.",
+            errors={"Idempotency-Key": ["Already used with a different request body."]},
+        )
+    booking = db.session.get(Booking, record.booking_id) if record.booking_id else None
+    if booking is None:
+        return None
+    return BookingResult(booking, _derived_manage_token(secret_key, key_hash), is_replay=True)
+
+
+def book_slot(
+    *,
+    data: dict[str, Any],
+    raw_body: Any,
+    staff: StaffToken | None,
+    now: datetime,
+    idempotency_key: str | None,
+    secret_key: str,
+) -> BookingResult:
+    """Book the requested slot for the applicant, or raise 409/422; the caller commits."""
+    key_hash = fingerprint = None
+    if idempotency_key is not None:
+        scope = f"staff:{staff.id}" if staff is not None else "public"
+        key_hash = hash_secret(f"{scope}\0{idempotency_key}")
+        fingerprint = _request_fingerprint(raw_body)
+        replay = _replay(key_hash, fingerprint, secret_key)
+        if replay is not None:
+            return replay
+        record = IdempotencyRecord(key_hash=key_hash, request_hash=fingerprint, created_at=now)
+        db.session.add(record)
+        try:
+            # Claim the key first: a concurrent request with the same key waits here on
+            # PostgreSQL's unique index until we commit, then replays our booking.
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            replay = _replay(key_hash, fingerprint, secret_key)
+            if replay is None:
+                raise Conflict(
+                    "A request with this Idempotency-Key is in progress; retry."
+                ) from None
+            return replay
+    is_staff = staff is not None
+    meeting_type = get_meeting_type(slug=data["meeting_type"])
+    if data["mode"] not in meeting_type.modes:
+        raise ValidationProblem(
+            errors={"mode": [f"'{meeting_type.slug}' is not offered as {data['mode']}."]}
+        )
+    applicant = _applicant_fields(data["applicant"], is_staff=is_staff, mode=data["mode"])
+    team, team_choice = route_team(
+        applicant_kind=applicant["applicant_kind"], meeting_type=meeting_type
+    )
+    preferred = data.get("officer_id")
+    if preferred is not None:
+        officer = db.session.get(Officer, preferred)
+        if officer is None or team.id not in {t.id for t in officer.teams}:
+            raise ValidationProblem(
+                errors={"officer_id": [f"Officer {preferred} does not serve team '{team.slug}'."]}
+            )
+
+    start: datetime = data["start"]
+    choice = _claim_officer(
+        team=team,
+        meeting_type=meeting_type,
+        start=start,
+        candidates=[preferred] if preferred is not None else None,
+        preferred_id=preferred,
+        is_staff=is_staff,
+        now=now,
+    )
+    if key_hash is not None:
+        manage_token = _derived_manage_token(secret_key, key_hash)
+    else:
+        manage_token = secrets.token_urlsafe(32)
+    start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
+    booking = Booking(
+        reference=_unused_reference(),
+        meeting_type=meeting_type,
+        team=team,
+        officer_id=choice.officer_id,
+        start_at=start_at,
+        end_at=end_at,
+        busy_start_at=busy_start,
+        busy_end_at=busy_end,
+        mode=data["mode"],
+        status="confirmed",
+        property_designation=data.get("property_designation"),
+        case_number=data.get("case_number"),
+        description=data.get("description"),
+        language=data.get("language") or "sv",
+        channel="service_center" if is_staff else "web",
+        created_by_token_id=staff.id if staff is not None else None,
+        manage_token_hash=hash_secret(manage_token),
+        team_reason=team_choice.reason,
+        officer_reason=choice.reason,
+        officer_requested=preferred is not None,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+        **applicant,
+    )
+    db.session.add(booking)
+    officer_row = db.session.get(Officer, choice.officer_id)
+    assert officer_row is not None
+    officer_row.last_assigned_at = now
+    _flush_or_conflict()
+    if key_hash is not None:
+        record.booking_id = booking.id
+        db.session.flush()
+    return BookingResult(booking, manage_token, is_replay=False)
+
+
+def _unused_reference() -> str:
+    for _ in range(10):
+        reference = new_reference()
+        if (
+            db.session.scalars(select(Booking.id).where(Booking.reference == reference)).first()
+            is None
+        ):
+            return reference
+    raise Conflict("Could not allocate a booking reference; retry.")
+
+
+def get_booking_for(
+    *, reference: str, manage_token: str | None, staff: StaffToken | None, lock: bool = False
+) -> Booking:
+    """Return the booking the caller may see (staff by role, applicants by token), else 404."""
+    query = select(Booking).where(Booking.reference == normalise_reference(reference))
+    if lock:
+        query = query.with_for_update()
+    booking = db.session.scalars(query).one_or_none() if len(reference) <= 20 else None
+    if staff is not None:
+        if booking is None or (staff.role == "officer" and booking.officer_id != staff.officer_id):
+            raise NotFound("No such booking.")
+        return booking
+    # The same answer for an unknown reference and a wrong token: existence is never revealed.
+    if (
+        booking is None
+        or not manage_token
+        or not secrets_match(manage_token, booking.manage_token_hash)
+    ):
+        raise NotFound("No such booking, or the token does not match.")
+    return booking
+
+
+def cancel_booking(*, booking: Booking, reason: str | None, now: datetime) -> Booking:
+    """Cancel the booking and free its time; cancelling again changes nothing."""
+    if booking.status == "cancelled":
+        return booking
+    if booking.end_at <= now:
+        raise Conflict("The meeting has already taken place.")
+    booking.status = "cancelled"
+    booking.cancelled_at = now
+    booking.cancel_reason = reason
+    booking.sequence += 1
+    booking.updated_at = now
+    db.session.flush()
+    return booking
+
+
+def reschedule_booking(
+    *, booking: Booking, start: datetime, staff: StaffToken | None, now: datetime
+) -> Booking:
+    """Move the booking to a new start: the new time is taken before the old one is released."""
+    if booking.status != "confirmed":
+        raise Conflict("A cancelled booking cannot be moved.")
+    if booking.start_at <= now:
+        raise Conflict("The meeting has already begun.")
+    if start == booking.start_at:
+        return booking
+    meeting_type = booking.meeting_type
+    team = booking.team
+    is_staff = staff is not None
+    current = booking.officer_id
+    # Continuity first: keep the officer when they are free; otherwise, unless the applicant
+    # chose this officer, any free officer of the team.
+    try:
+        choice = _claim_officer(
+            team=team,
+            meeting_type=meeting_type,
+            start=start,
+            candidates=[current],
+            preferred_id=current,
+            is_staff=is_staff,
+            now=now,
+            exclude_booking_id=booking.id,
+        )
+        reason = f"kept the same officer when moved; {choice.reason}"
+    except SlotUnavailable:
+        if booking.officer_requested:
+            raise
+        choice = _claim_officer(
+            team=team,
+            meeting_type=meeting_type,
+            start=start,
+            candidates=None,
+            preferred_id=None,
+            is_staff=is_staff,
+            now=now,
+            exclude_booking_id=booking.id,
+        )
+        reason = f"moved; the previous officer was not free; {choice.reason}"
+    start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
+    booking.start_at, booking.end_at = start_at, end_at
+    booking.busy_start_at, booking.busy_end_at = busy_start, busy_end
+    booking.officer_id = choice.officer_id
+    booking.officer_reason = reason
+    booking.sequence += 1
+    booking.updated_at = now
+    _flush_or_conflict()
+    return booking
+
+
+def list_bookings(
+    *,
+    staff: StaffToken,
+    first_day: date | None,
+    last_day: date | None,
+    team_slug: str | None,
+    officer_id: int | None,
+    status: str | None,
+    now: datetime,
+) -> Sequence[Booking]:
+    """Bookings in a local date range (default: today and 30 days on); officers see their own."""
+    zone = office_zone()
+    first_day = first_day or now.astimezone(zone).date()
+    last_day = last_day or first_day + timedelta(days=30)
+    lower = datetime.fromtimestamp(local_instant(first_day, 0, zone), zone)
+    upper = datetime.fromtimestamp(local_instant(last_day + timedelta(days=1), 0, zone), zone)
+    query = select(Booking).where(Booking.start_at >= lower, Booking.start_at < upper)
+    if staff.role == "officer":
+        query = query.where(Booking.officer_id == staff.officer_id)
+    elif officer_id is not None:
+        query = query.where(Booking.officer_id == officer_id)
+    if team_slug is not None:
+        query = query.join(Team, Team.id == Booking.team_id).where(Team.slug == team_slug)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    return db.session.scalars(query.order_by(Booking.start_at, Booking.id).limit(2000)).all()

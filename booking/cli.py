@@ -1,0 +1,112 @@
+"""Command-line tools: `flask --app booking tokens …` and `flask --app booking demo …`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from booking.auth.models import ROLES
+from booking.auth.service import create_token
+from booking.db import write_intent
+from booking.errors import ProblemError
+from booking.extensions import db
+from booking.officers.models import Officer, WeeklyHours
+from booking.teams.models import MeetingType, Team
+
+tokens_cli = AppGroup("tokens", help="Staff tokens.")
+demo_cli = AppGroup("demo", help="Demo data for trying the service.")
+
+
+@tokens_cli.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", required=True, help="Who or what uses the token, e.g. 'servicecenter-1'.")
+@click.option("--officer", "officer_id", type=int, default=None, help="Officer id (role officer).")
+def create_token_command(role: str, name: str, officer_id: int | None) -> None:
+    """Create a staff token and print it alone on stdout (only its hash is stored)."""
+    with write_intent():
+        try:
+            _, plaintext = create_token(name=name, role=role, officer_id=officer_id)
+        except ProblemError as exc:
+            db.session.rollback()
+            raise click.UsageError("; ".join(m for ms in exc.errors.values() for m in ms)) from exc
+        db.session.commit()
+    click.echo(plaintext)
+
+
+DEMO_OFFICERS = (
+    ("Anna Lindqvist", "anna.lindqvist@example.org", ["bygglov-privat"]),
+    ("Erik Johansson", "erik.johansson@example.org", ["bygglov-privat"]),
+    ("Fatima Al-Sayed", "fatima.al-sayed@example.org", ["bygglov-privat", "bygglov-foretag"]),
+    ("Lars Berg", "lars.berg@example.org", ["bygglov-foretag"]),
+    ("Åsa Öberg", "asa.oberg@example.org", ["bygglov-foretag"]),
+)
+DEMO_HOURS = [(day, 8 * 60, 12 * 60) for day in range(5)] + [
+    (day, 13 * 60, 16 * 60) for day in range(5)
+]
+
+
+def load_demo_data() -> bool:
+    """Create the demo teams, officers and meeting type unless they exist; True if created."""
+    if db.session.scalars(select(Team.id).where(Team.slug == "bygglov-privat")).first():
+        return False
+    meeting_type = MeetingType(
+        slug="bygglovsradgivning",
+        name="Bygglovsrådgivning",
+        duration_minutes=45,
+        buffer_before_minutes=0,
+        buffer_after_minutes=15,
+        slot_step_minutes=15,
+        modes=["phone", "video", "in_person"],
+        min_notice_minutes=1440,
+        staff_min_notice_minutes=0,
+        horizon_days=60,
+    )
+    teams = {
+        "bygglov-privat": Team(
+            slug="bygglov-privat",
+            name="Bygglov privatpersoner",
+            applicant_kind="private",
+            email="bygglov-privat@example.org",
+            meeting_types=[meeting_type],
+        ),
+        "bygglov-foretag": Team(
+            slug="bygglov-foretag",
+            name="Bygglov företag",
+            applicant_kind="company",
+            email="bygglov-foretag@example.org",
+            meeting_types=[meeting_type],
+        ),
+    }
+    db.session.add_all([meeting_type, *teams.values()])
+    for name, email, team_slugs in DEMO_OFFICERS:
+        officer = Officer(
+            name=name, email=email, active=True, teams=[teams[slug] for slug in team_slugs]
+        )
+        officer.weekly_hours = [
+            WeeklyHours(weekday=d, start_minute=s, end_minute=e) for d, s, e in DEMO_HOURS
+        ]
+        db.session.add(officer)
+    db.session.flush()
+    return True
+
+
+@demo_cli.command("load")
+def load_demo_command() -> None:
+    """Load demo data (once) and print a new admin token with a curl example."""
+    with write_intent():
+        created = load_demo_data()
+        _, admin = create_token(name="demo-admin", role="admin")
+        _, service_center = create_token(name="demo-servicecenter", role="service_center")
+        db.session.commit()
+    base = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
+    click.echo("Demo data " + ("loaded." if created else "already present."))
+    click.echo(f"Admin token:          {admin}")
+    click.echo(f"Service-center token: {service_center}")
+    click.echo("Try:")
+    click.echo(
+        f"  curl '{base}/api/v1/slots?meeting_type=bygglovsradgivning"
+        "&applicant_kind=private&from=$(date -d tomorrow +%F)&to=$(date -d '+7 days' +%F)'"
+    )
+    click.echo(f"  curl -H 'Authorization: Bearer {admin}' {base}/api/v1/officers")

@@ -1,0 +1,1 @@
+"""Pure booking domain core: intervals, office calendar, free slots, routing and identifiers."""

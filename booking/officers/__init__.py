@@ -1,0 +1,1 @@
+"""Officers, their weekly hours and absences."""

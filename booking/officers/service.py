@@ -1,0 +1,86 @@
+"""Creating officers and maintaining their hours and absences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from booking.core.identity import InvalidIdentifier, normalise_phone
+from booking.core.intervals import merge
+from booking.errors import NotFound, ValidationProblem
+from booking.extensions import db
+from booking.officers.models import Absence, Officer, WeeklyHours
+from booking.teams.models import Team
+
+
+def get_officer(*, officer_id: int) -> Officer:
+    """Return the officer, or 404."""
+    officer = db.session.get(Officer, officer_id)
+    if officer is None:
+        raise NotFound(f"No officer {officer_id}.")
+    return officer
+
+
+def list_officers() -> Sequence[Officer]:
+    """Return every officer, oldest first."""
+    return db.session.scalars(select(Officer).order_by(Officer.id)).all()
+
+
+def create_officer(*, data: dict[str, Any]) -> Officer:
+    """Create an officer in the named teams."""
+    slugs = list(dict.fromkeys(data.pop("teams")))
+    teams = db.session.scalars(select(Team).where(Team.slug.in_(slugs))).all()
+    missing = sorted(set(slugs) - {t.slug for t in teams})
+    if missing:
+        raise ValidationProblem(errors={"teams": [f"Unknown team '{slug}'." for slug in missing]})
+    if data.get("phone"):
+        try:
+            data["phone"] = normalise_phone(data["phone"])
+        except InvalidIdentifier as exc:
+            raise ValidationProblem(errors={"phone": [str(exc)]}) from exc
+    officer = Officer(**data, teams=sorted(teams, key=lambda t: t.id))
+    db.session.add(officer)
+    db.session.flush()
+    return officer
+
+
+def replace_weekly_hours(*, officer: Officer, hours: Sequence[dict[str, Any]]) -> list[WeeklyHours]:
+    """Replace the officer's whole week; intervals of one weekday may not overlap."""
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for item in hours:
+        by_day.setdefault(item["weekday"], []).append((item["start_minute"], item["end_minute"]))
+    for weekday, intervals in by_day.items():
+        # merge() also joins touching intervals; compare total length to find real overlaps.
+        if sum(e - s for s, e in merge(intervals)) != sum(e - s for s, e in intervals):
+            raise ValidationProblem(errors={"body": [f"Intervals of weekday {weekday} overlap."]})
+    db.session.execute(delete(WeeklyHours).where(WeeklyHours.officer_id == officer.id))
+    rows = [
+        WeeklyHours(officer_id=officer.id, weekday=d, start_minute=s, end_minute=e)
+        for d in sorted(by_day)
+        for s, e in sorted(by_day[d])
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    db.session.expire(officer, ["weekly_hours"])
+    return rows
+
+
+def add_absence(*, officer: Officer, data: dict[str, Any]) -> Absence:
+    """Record an absence of the officer."""
+    absence = Absence(
+        officer_id=officer.id, start_at=data["start"], end_at=data["end"], reason=data.get("reason")
+    )
+    db.session.add(absence)
+    db.session.flush()
+    return absence
+
+
+def remove_absence(*, officer: Officer, absence_id: int) -> None:
+    """Delete one of the officer's absences, or 404."""
+    absence = db.session.get(Absence, absence_id)
+    if absence is None or absence.officer_id != officer.id:
+        raise NotFound(f"No absence {absence_id} for officer {officer.id}.")
+    db.session.delete(absence)
+    db.session.flush()

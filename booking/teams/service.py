@@ -1,0 +1,86 @@
+"""Creating and finding teams and meeting types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from booking.core.routing import TeamChoice, TeamOption, choose_team
+from booking.errors import Conflict, ValidationProblem
+from booking.extensions import db
+from booking.teams.models import MeetingType, Team
+
+
+def list_teams() -> Sequence[Team]:
+    """Return every team, oldest first."""
+    return db.session.scalars(select(Team).order_by(Team.id)).all()
+
+
+def list_meeting_types() -> Sequence[MeetingType]:
+    """Return every meeting type, oldest first."""
+    return db.session.scalars(select(MeetingType).order_by(MeetingType.id)).all()
+
+
+def get_meeting_type(*, slug: str, field: str = "meeting_type") -> MeetingType:
+    """Return the meeting type with this slug, or a 422 naming `field`."""
+    meeting_type = db.session.scalars(select(MeetingType).where(MeetingType.slug == slug)).first()
+    if meeting_type is None:
+        raise ValidationProblem(errors={field: [f"Unknown meeting type '{slug}'."]})
+    return meeting_type
+
+
+def create_meeting_type(*, data: dict[str, Any]) -> MeetingType:
+    """Create a meeting type; 409 if the slug is taken."""
+    if db.session.scalars(select(MeetingType.id).where(MeetingType.slug == data["slug"])).first():
+        raise Conflict(f"A meeting type '{data['slug']}' already exists.")
+    meeting_type = MeetingType(**data)
+    db.session.add(meeting_type)
+    db.session.flush()
+    return meeting_type
+
+
+def create_team(*, data: dict[str, Any]) -> Team:
+    """Create a team serving the named meeting types; 409 if the slug is taken."""
+    if db.session.scalars(select(Team.id).where(Team.slug == data["slug"])).first():
+        raise Conflict(f"A team '{data['slug']}' already exists.")
+    slugs = list(dict.fromkeys(data.pop("meeting_types")))
+    found = db.session.scalars(select(MeetingType).where(MeetingType.slug.in_(slugs))).all()
+    missing = sorted(set(slugs) - {m.slug for m in found})
+    if missing:
+        raise ValidationProblem(
+            errors={"meeting_types": [f"Unknown meeting type '{s}'." for s in missing]}
+        )
+    team = Team(**data, meeting_types=sorted(found, key=lambda m: m.id))
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def route_team(*, applicant_kind: str, meeting_type: MeetingType) -> tuple[Team, TeamChoice]:
+    """Pick the team serving this applicant kind and meeting type; 422 when none does."""
+    teams = list_teams()
+    options = [
+        TeamOption(
+            team_id=t.id,
+            slug=t.slug,
+            applicant_kind=t.applicant_kind,
+            meeting_types=frozenset(m.slug for m in t.meeting_types),
+        )
+        for t in teams
+    ]
+    choice = choose_team(
+        teams=options, applicant_kind=applicant_kind, meeting_type=meeting_type.slug
+    )
+    if choice is None:
+        raise ValidationProblem(
+            f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'.",
+            errors={
+                "applicant_kind": [
+                    f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'."
+                ]
+            },
+        )
+    team = next(t for t in teams if t.id == choice.team_id)
+    return team, choice
