@@ -54,9 +54,9 @@ class _YearTable:
     early: Mapping[date, tuple[str, str]]
 
 
-def _base_name(english: str) -> str:
+def _base_name(name: str) -> str:
     # "Maundy Thursday (from 2pm)" -> "Maundy Thursday"
-    return english.split("(", 1)[0].strip()
+    return name.split("(", 1)[0].strip()
 
 
 @lru_cache(maxsize=64)
@@ -80,10 +80,11 @@ def _year_table(year: int) -> _YearTable:
             if key is None:
                 continue
             # Both objects list names in the same order; fall back to all Swedish names if not.
+            # The "(från kl. 14.00)" suffix is dropped: the closing minute is configurable.
             if len(sv_names) == len(en_names):
-                reason = sv_names[index]
+                reason = _base_name(sv_names[index])
             else:
-                reason = "; ".join(sv_names)
+                reason = "; ".join(_base_name(name) for name in sv_names)
             early[day] = (key, reason)
     return _YearTable(closed=MappingProxyType(closed), early=MappingProxyType(early))
 

@@ -73,7 +73,7 @@ def booking_window(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     # Rounding up keeps a fractional "now" from admitting a start a moment short of the notice.
-    earliest = int(now.timestamp()) + notice_minutes * 60
+    earliest = math.ceil(now.timestamp()) + notice_minutes * 60
     last_day = now.astimezone(zone).date() + timedelta(days=horizon_days)
     latest = local_instant(last_day + _ONE_DAY, 0, zone) - 1
     return earliest, latest

@@ -181,6 +181,19 @@ def upgrade():
             "tstzrange(busy_start_at, busy_end_at, '[)') WITH &&) "
             "WHERE (status = 'confirmed')"
         )
+    else:
+        # SQLite has no exclusion constraints: triggers keep the same guarantee. Timestamps are
+        # stored as fixed-width UTC text, so text comparison orders them correctly.
+        for event in ("INSERT", "UPDATE"):
+            op.execute(
+                f"CREATE TRIGGER tr_bookings_no_overlap_{event.lower()} "
+                f"BEFORE {event} ON bookings "
+                "WHEN NEW.status = 'confirmed' AND EXISTS ("
+                " SELECT 1 FROM bookings b WHERE b.officer_id = NEW.officer_id"
+                " AND b.id IS NOT NEW.id AND b.status = 'confirmed'"
+                " AND b.busy_start_at < NEW.busy_end_at AND NEW.busy_start_at < b.busy_end_at) "
+                "BEGIN SELECT RAISE(ABORT, 'ex_bookings_officer_busy: overlapping booking'); END"
+            )
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.create_index('ix_bookings_officer_busy', ['officer_id', 'busy_start_at'], unique=False)
         batch_op.create_index('ix_bookings_team_start', ['team_id', 'start_at'], unique=False)

@@ -45,7 +45,7 @@ def test_early_closing_eves_close_at_14(day: date, reason: str) -> None:
     rule = OfficeCalendar().day_rule(day)
     assert rule.is_closed is False
     assert rule.close_from == FOURTEEN == EARLY_CLOSING_DEFAULT_MINUTE
-    assert rule.reason is not None and rule.reason.startswith(reason)
+    assert rule.reason == reason
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_ordinary_days_are_open(day: date) -> None:
 
 def test_early_closing_minute_is_configurable() -> None:
     calendar = OfficeCalendar(early_closing_minute=12 * 60)
-    assert calendar.day_rule(date(2027, 3, 25)).close_from == 12 * 60
+    assert calendar.day_rule(date(2027, 3, 25)) == DayRule(False, 12 * 60, "Skärtorsdagen")
     assert calendar.day_rule(date(2027, 4, 30)).close_from == 12 * 60
 
 
@@ -110,9 +110,9 @@ def test_whole_day_closure_on_a_holiday_keeps_both_reasons() -> None:
     ("day", "closure_minute", "expected_close_from", "expected_reason"),
     [
         (date(2027, 3, 24), 10 * 60, 10 * 60, "Utbildning"),
-        (date(2027, 3, 25), 15 * 60, FOURTEEN, "Skärtorsdagen (från kl. 14.00)"),
+        (date(2027, 3, 25), 15 * 60, FOURTEEN, "Skärtorsdagen"),
         (date(2027, 3, 25), 13 * 60, 13 * 60, "Utbildning"),
-        (date(2027, 3, 25), FOURTEEN, FOURTEEN, "Skärtorsdagen (från kl. 14.00); Utbildning"),
+        (date(2027, 3, 25), FOURTEEN, FOURTEEN, "Skärtorsdagen; Utbildning"),
     ],
 )
 def test_partial_closure_uses_the_earliest_close(
