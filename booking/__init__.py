@@ -67,6 +67,11 @@ def _finish_config(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     if uri.startswith("postgresql"):
         options.setdefault("pool_pre_ping", True)
+        # A request never waits forever behind a lock: it answers 503 with Retry-After instead.
+        connect_args = dict(options.get("connect_args") or {})
+        lock_timeout = int(app.config["BOOKING_LOCK_TIMEOUT_MS"])
+        connect_args.setdefault("options", f"-c lock_timeout={lock_timeout}")
+        options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     if not app.config.get("SECRET_KEY"):

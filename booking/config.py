@@ -41,6 +41,8 @@ class Config:
     # SQLite waits this long for the write lock before the request answers 503.
     BOOKING_SQLITE_BUSY_TIMEOUT_MS = 10_000
     BOOKING_MAX_SLOT_DAYS = 62
+    # PostgreSQL: how long a statement waits for a row lock before the request answers 503.
+    BOOKING_LOCK_TIMEOUT_MS = 10_000
 
     API_TITLE = "Rådgivningsbokning"
     API_VERSION = "v1"
