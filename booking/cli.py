@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -9,6 +11,7 @@ from sqlalchemy import select
 
 from booking.auth.models import ROLES
 from booking.auth.service import create_token
+from booking.clock import now
 from booking.db import write_intent
 from booking.errors import ProblemError
 from booking.extensions import db
@@ -104,9 +107,11 @@ def load_demo_command() -> None:
     click.echo("Demo data " + ("loaded." if created else "already present."))
     click.echo(f"Admin token:          {admin}")
     click.echo(f"Service-center token: {service_center}")
+    zone = current_app.extensions["booking_zone"]
+    first = (now().astimezone(zone) + timedelta(days=2)).date()
+    last = first + timedelta(days=7)
     click.echo("Try:")
-    click.echo(
-        f"  curl '{base}/api/v1/slots?meeting_type=bygglovsradgivning"
-        "&applicant_kind=private&from=$(date -d tomorrow +%F)&to=$(date -d '+7 days' +%F)'"
-    )
+    click.echo(f"  curl '{base}/api/v1/slots?meeting_type=bygglovsradgivning"
+               f"&applicant_kind=private&from={first}&to={last}'")
     click.echo(f"  curl -H 'Authorization: Bearer {admin}' {base}/api/v1/officers")
+    click.echo(f"  open {base}/openapi.json for the whole API")
