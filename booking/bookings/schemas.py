@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from booking.fields import LocalDateTime, Slug, StrictSchema, Text
+from booking.fields import Email, Id, LocalDate, LocalDateTime, QueryId, Slug, StrictSchema, Text
 from booking.teams.models import APPLICANT_KINDS, MODES
 
 LANGUAGES = ("sv", "en")
@@ -15,7 +15,7 @@ LANGUAGES = ("sv", "en")
 class ApplicantSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(APPLICANT_KINDS))
     name = Text(required=True, min_length=1, max_length=200)
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    email = Email(load_default=None, allow_none=True)
     phone = Text(load_default=None, allow_none=True, max_length=40)
     organisation_number = Text(load_default=None, allow_none=True, max_length=20)
 
@@ -33,9 +33,7 @@ class BookingCreateSchema(StrictSchema):
     property_designation = Text(load_default=None, allow_none=True, max_length=200)
     case_number = Text(load_default=None, allow_none=True, max_length=64)
     description = Text(load_default=None, allow_none=True, max_length=4000, multiline=True)
-    officer_id = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
-    )
+    officer_id = Id(load_default=None, allow_none=True)
     language = fields.String(load_default="sv", validate=validate.OneOf(LANGUAGES))
 
 
@@ -51,10 +49,10 @@ class BookingListQuerySchema(StrictSchema):
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.Date(load_default=None, data_key="from")
-    to = fields.Date(load_default=None)
+    from_ = LocalDate(load_default=None, data_key="from")
+    to = LocalDate(load_default=None)
     team = Slug(load_default=None)
-    officer = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    officer = QueryId(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(("confirmed", "cancelled")))
 
     @validates_schema

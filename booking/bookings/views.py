@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from booking.auth.access import current_staff, require_roles
 from booking.auth.models import StaffToken
 from booking.bookings import service
+from booking.bookings.invites import current_invite
 from booking.bookings.models import Booking
 from booking.bookings.schemas import (
     BookingCreatedSchema,
@@ -121,6 +122,22 @@ class BookingItem(MethodView):
             reference=reference, manage_token=_manage_token(), staff=staff
         )
         return _json(dump_booking(booking, staff=staff), 200)
+
+
+@blp.route("/bookings/<string:reference>/invite.ics")
+class BookingInvite(MethodView):
+    @blp.response(200, content_type="text/calendar", description="The current invitation")
+    def get(self, reference: str) -> Any:
+        """The booking's current invitation, REQUEST or CANCEL (manage token or staff)."""
+        staff = current_staff(required=False)
+        booking = service.get_booking_for(reference=reference, manage_token=_manage_token(),
+                                          staff=staff)
+        data, method = current_invite(booking)
+        return Response(data, 200, headers={
+            "Content-Type": f"text/calendar; method={method}; charset=UTF-8",
+            "Content-Disposition": f'attachment; filename="{booking.reference}.ics"',
+            "Cache-Control": "no-store",
+        })
 
 
 @blp.route("/bookings/<string:reference>/cancel")

@@ -188,3 +188,29 @@ def test_fair_assignment_spreads_bookings_over_the_team(client: FlaskClient, wor
         for i, s in enumerate(starts)
     ]
     assert sorted(officers) == sorted(world.private_officers)
+
+
+def test_invite_follows_the_booking_request_then_cancel(client: FlaskClient, world: Any) -> None:
+    import vobject
+
+    booked = _book(client, applicant={"name": "Åsa Öberg; Väg 3, vån 2"}).json
+    token = {"X-Booking-Token": booked["manage_token"]}
+    link = booked["links"]["invite_ics"].removeprefix("http://booking.test")
+    invite = client.get(link)
+    assert invite.status_code == 200
+    assert invite.headers["Content-Type"] == "text/calendar; method=REQUEST; charset=UTF-8"
+    event = vobject.readOne(invite.get_data(as_text=True)).vevent
+    assert event.uid.value == f"{booked['reference']}@booking.test"
+    assert event.sequence.value == "0"
+    assert event.dtstart.value.isoformat() == "2027-03-03T10:00:00+01:00"
+    assert any(a.params["CN"] == ["Åsa Öberg; Väg 3, vån 2"] for a in event.contents["attendee"])
+
+    client.post(f"/api/v1/bookings/{booked['reference']}/reschedule",
+                json={"start": "2027-03-04T10:00:00+01:00"}, headers=token)
+    client.post(f"/api/v1/bookings/{booked['reference']}/cancel", json={}, headers=token)
+    cancelled = client.get(f"/api/v1/bookings/{booked['reference']}/invite.ics", headers=token)
+    assert cancelled.headers["Content-Type"].startswith("text/calendar; method=CANCEL")
+    event = vobject.readOne(cancelled.get_data(as_text=True)).vevent
+    assert event.sequence.value == "2" and event.status.value == "CANCELLED"
+    assert event.uid.value == f"{booked['reference']}@booking.test"
+    assert client.get(f"/api/v1/bookings/{booked['reference']}/invite.ics").status_code == 404

@@ -1,0 +1,53 @@
+"""A booking's current invitation (iTIP REQUEST, or CANCEL once cancelled) as iCalendar bytes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from booking.bookings.models import Booking
+from booking.calendar.ics import InviteEvent, Person, build_calendar
+from booking.fields import office_zone
+
+SUMMARY_PREFIX = {"sv": "Rådgivning", "en": "Advice"}
+MODE_DETAIL = {
+    "sv": {"phone": "Telefonmöte: handläggaren ringer dig", "video": "Videomöte: länk skickas",
+           "in_person": "Besök hos bygglovsavdelningen"},
+    "en": {"phone": "Phone meeting: the officer calls you", "video": "Video meeting: link follows",
+           "in_person": "Visit at the building-permit department"},
+}
+
+
+def invite_event(booking: Booking) -> InviteEvent:
+    """The booking as an invitation event: stable UID, its SEQUENCE, both participants."""
+    public_url = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
+    host = urlsplit(public_url).hostname or "booking"
+    language = booking.language if booking.language in MODE_DETAIL else "sv"
+    label = "Bokningsnummer" if language == "sv" else "Reference"
+    manage = "Hantera bokningen" if language == "sv" else "Manage the booking"
+    return InviteEvent(
+        uid=f"{booking.reference}@{host}",
+        sequence=booking.sequence,
+        dtstamp=booking.updated_at,
+        start=booking.start_at,
+        end=booking.end_at,
+        summary=f"{SUMMARY_PREFIX[language]}: {booking.meeting_type.name}",
+        description=(
+            f"{label}: {booking.reference}\n"
+            f"{manage}: {public_url}/api/v1/bookings/{booking.reference}"
+        ),
+        location=MODE_DETAIL[language][booking.mode],
+        organizer=Person(name="Bygglovsavdelningen", email=current_app.config["BOOKING_MAIL_FROM"]),
+        attendees=[
+            (Person(name=booking.applicant_name, email=booking.applicant_email), "REQ-PARTICIPANT"),
+            (Person(name=booking.officer.name, email=booking.officer.email), "REQ-PARTICIPANT"),
+        ],
+        status="CANCELLED" if booking.status == "cancelled" else "CONFIRMED",
+    )
+
+
+def current_invite(booking: Booking) -> tuple[bytes, str]:
+    """Return the calendar bytes and its iTIP method (REQUEST, or CANCEL when cancelled)."""
+    method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
+    return build_calendar(events=[invite_event(booking)], method=method, zone=office_zone()), method
