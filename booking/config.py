@@ -25,6 +25,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
     SECRET_KEY: str | None = None
     TESTING = False
+    # No legitimate request is near this; larger bodies get a 413 problem without being read.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
     BOOKING_TIMEZONE = "Europe/Stockholm"
     BOOKING_SMTP_URL: str | None = None

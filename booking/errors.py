@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g
-from sqlalchemy.exc import IntegrityError, OperationalError
+from flask import Flask, Response, g, request
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class ProblemError(Exception):
@@ -118,7 +120,10 @@ def problem_response(
         body["request_id"] = request_id
     if extra:
         body.update(extra)
-    response = Response(json.dumps(body, ensure_ascii=False), status, mimetype=PROBLEM_MIMETYPE)
+    # Messages may quote field names from the request (e.g. an unknown key); a lone surrogate
+    # there cannot be encoded as UTF-8 and would break the response, so it becomes U+FFFD.
+    text = _LONE_SURROGATE.sub("\ufffd", json.dumps(body, ensure_ascii=False))
+    response = Response(text, status, mimetype=PROBLEM_MIMETYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -223,6 +228,15 @@ def register_error_handlers(app: Flask) -> None:
             409, "Conflict", "The change conflicts with existing data.", slug="conflict"
         )
 
+    @app.errorhandler(DataError)
+    def _data(exc: DataError) -> Response:
+        # The database refused a value (out of range, NUL in text, too long): the request's
+        # fault, which validation should have caught; never a 500.
+        log.warning("data error (request %s): %s", g.get("request_id"), type(exc.orig).__name__)
+        return problem_response(
+            400, "Bad Request", "A value in the request cannot be stored or looked up."
+        )
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         # Only the type and request id: an exception message may quote personal data.
@@ -237,3 +251,15 @@ def register_error_handlers(app: Flask) -> None:
             "Internal Server Error",
             "Something went wrong on our side; the request changed nothing.",
         )
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        if request.mimetype and "json" in request.mimetype:
+            # json.loads gives up on a document nested deeper than the interpreter's limit.
+            return problem_response(
+                400,
+                "Bad Request",
+                "The request body is nested too deeply.",
+                errors={"body": ["The JSON document is nested too deeply."]},
+            )
+        return _unexpected(exc)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from booking.fields import ClockTime, LocalDateTime, Slug, StrictSchema, Text
+from booking.fields import ClockTime, LocalDate, LocalDateTime, QueryId, Slug, StrictSchema, Text
 from booking.teams.models import APPLICANT_KINDS, MODES
 
 
@@ -18,12 +18,10 @@ class SlotQuerySchema(StrictSchema):
 
     meeting_type = Slug(required=True)
     applicant_kind = fields.String(required=True, validate=validate.OneOf(APPLICANT_KINDS))
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = LocalDate(required=True, data_key="from")
+    to = LocalDate(required=True)
     mode = fields.String(load_default=None, validate=validate.OneOf(MODES))
-    officer = fields.Integer(
-        load_default=None, strict=False, validate=validate.Range(min=1, max=2**31 - 1)
-    )
+    officer = QueryId(load_default=None)
 
     @validates_schema
     def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -54,7 +52,7 @@ class SlotsResponseSchema(StrictSchema):
 
 
 class ClosureCreateSchema(StrictSchema):
-    date = fields.Date(required=True)
+    date = LocalDate(required=True)
     reason = Text(required=True, min_length=1, max_length=500)
     close_from = ClockTime(load_default=None, allow_none=True)
 

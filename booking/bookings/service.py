@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from booking.teams.service import get_meeting_type, route_team
 
 # No 0/O, 1/I/L: references are read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_REFERENCE_SHAPE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
 STAFF_BOOKING_ROLES = ("admin", "service_center")
 
 
@@ -284,7 +286,9 @@ def book_slot(
         )
     applicant = _applicant_fields(data["applicant"], is_staff=is_staff, mode=data["mode"])
     team, team_choice = route_team(
-        applicant_kind=applicant["applicant_kind"], meeting_type=meeting_type
+        applicant_kind=applicant["applicant_kind"],
+        meeting_type=meeting_type,
+        field="applicant.kind",
     )
     preferred = data.get("officer_id")
     if preferred is not None:
@@ -361,10 +365,14 @@ def get_booking_for(
     *, reference: str, manage_token: str | None, staff: StaffToken | None, lock: bool = False
 ) -> Booking:
     """Return the booking the caller may see (staff by role, applicants by token), else 404."""
-    query = select(Booking).where(Booking.reference == normalise_reference(reference))
-    if lock:
-        query = query.with_for_update()
-    booking = db.session.scalars(query).one_or_none() if len(reference) <= 20 else None
+    reference = normalise_reference(reference)
+    booking = None
+    # Anything not shaped like a reference is unknown without asking the database.
+    if _REFERENCE_SHAPE.match(reference):
+        query = select(Booking).where(Booking.reference == reference)
+        if lock:
+            query = query.with_for_update()
+        booking = db.session.scalars(query).one_or_none()
     if staff is not None:
         if booking is None or (staff.role == "officer" and booking.officer_id != staff.officer_id):
             raise NotFound("No such booking.")

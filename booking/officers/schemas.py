@@ -6,15 +6,15 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from booking.fields import ClockTime, LocalDateTime, Slug, StrictSchema, Text
+from booking.fields import ClockTime, Email, LocalDateTime, Slug, StrictBoolean, StrictSchema, Text
 
 
 class OfficerCreateSchema(StrictSchema):
     name = Text(required=True, min_length=1, max_length=200)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = Email(required=True)
     phone = Text(load_default=None, allow_none=True, max_length=40)
     teams = fields.List(Slug(), required=True, validate=validate.Length(min=1, max=20))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
 
 class OfficerSchema(StrictSchema):

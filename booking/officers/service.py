@@ -11,13 +11,19 @@ from booking.core.identity import InvalidIdentifier, normalise_phone
 from booking.core.intervals import merge
 from booking.errors import NotFound, ValidationProblem
 from booking.extensions import db
+from booking.fields import MAX_ID
 from booking.officers.models import Absence, Officer, WeeklyHours
 from booking.teams.models import Team
+
+# A week of working intervals: generous (a dozen a day), but bounded.
+MAX_WEEKLY_INTERVALS = 84
 
 
 def get_officer(*, officer_id: int) -> Officer:
     """Return the officer, or 404."""
-    officer = db.session.get(Officer, officer_id)
+    # Ids in URLs are unbounded integers; the database's are 32-bit (SQLite/PostgreSQL would
+    # raise on a larger one).
+    officer = db.session.get(Officer, officer_id) if 1 <= officer_id <= MAX_ID else None
     if officer is None:
         raise NotFound(f"No officer {officer_id}.")
     return officer
@@ -47,19 +53,34 @@ def create_officer(*, data: dict[str, Any]) -> Officer:
 
 
 def replace_weekly_hours(*, officer: Officer, hours: Sequence[dict[str, Any]]) -> list[WeeklyHours]:
-    """Replace the officer's whole week; intervals of one weekday may not overlap."""
-    by_day: dict[int, list[tuple[int, int]]] = {}
-    for item in hours:
-        by_day.setdefault(item["weekday"], []).append((item["start_minute"], item["end_minute"]))
+    """Replace the officer's whole week; intervals of one weekday may not overlap.
+
+    Touching intervals of a day (08:00-10:00 and 10:00-12:00) are stored joined: the officer
+    works without a break, so a meeting may span 10:00.
+    """
+    if len(hours) > MAX_WEEKLY_INTERVALS:
+        raise ValidationProblem(
+            errors={"body": [f"At most {MAX_WEEKLY_INTERVALS} intervals per week."]}
+        )
+    by_day: dict[int, list[tuple[int, int, int]]] = {}
+    for index, item in enumerate(hours):
+        by_day.setdefault(item["weekday"], []).append(
+            (item["start_minute"], item["end_minute"], index)
+        )
+    errors: dict[str, list[str]] = {}
     for weekday, intervals in by_day.items():
-        # merge() also joins touching intervals; compare total length to find real overlaps.
-        if sum(e - s for s, e in merge(intervals)) != sum(e - s for s, e in intervals):
-            raise ValidationProblem(errors={"body": [f"Intervals of weekday {weekday} overlap."]})
+        reach = -1
+        for start, end, index in sorted(intervals):
+            if start < reach:
+                errors[f"{index}.start"] = [f"Overlaps another interval of weekday {weekday}."]
+            reach = max(reach, end)
+    if errors:
+        raise ValidationProblem("Intervals of one weekday overlap.", errors=errors)
     db.session.execute(delete(WeeklyHours).where(WeeklyHours.officer_id == officer.id))
     rows = [
         WeeklyHours(officer_id=officer.id, weekday=d, start_minute=s, end_minute=e)
         for d in sorted(by_day)
-        for s, e in sorted(by_day[d])
+        for s, e in merge((s, e) for s, e, _ in by_day[d])
     ]
     db.session.add_all(rows)
     db.session.flush()
@@ -79,7 +100,7 @@ def add_absence(*, officer: Officer, data: dict[str, Any]) -> Absence:
 
 def remove_absence(*, officer: Officer, absence_id: int) -> None:
     """Delete one of the officer's absences, or 404."""
-    absence = db.session.get(Absence, absence_id)
+    absence = db.session.get(Absence, absence_id) if 1 <= absence_id <= MAX_ID else None
     if absence is None or absence.officer_id != officer.id:
         raise NotFound(f"No absence {absence_id} for officer {officer.id}.")
     db.session.delete(absence)

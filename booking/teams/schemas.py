@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from booking.fields import Slug, StrictSchema, Text
+from booking.fields import Email, Slug, StrictSchema, Text
 from booking.teams.models import APPLICANT_KINDS, MODES
 
 _kind = validate.OneOf(APPLICANT_KINDS)
@@ -17,7 +17,7 @@ class TeamCreateSchema(StrictSchema):
     name = Text(required=True, min_length=1, max_length=200)
     applicant_kind = fields.String(required=True, validate=_kind)
     meeting_types = fields.List(Slug(), required=True, validate=validate.Length(max=50))
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    email = Email(load_default=None, allow_none=True)
 
 
 class TeamSchema(StrictSchema):

@@ -58,8 +58,14 @@ def create_team(*, data: dict[str, Any]) -> Team:
     return team
 
 
-def route_team(*, applicant_kind: str, meeting_type: MeetingType) -> tuple[Team, TeamChoice]:
-    """Pick the team serving this applicant kind and meeting type; 422 when none does."""
+def route_team(
+    *, applicant_kind: str, meeting_type: MeetingType, field: str = "applicant_kind"
+) -> tuple[Team, TeamChoice]:
+    """Pick the team serving this applicant kind and meeting type; 422 naming `field` if none.
+
+    `field` is where the caller's request carried the kind: the slot search's query parameter
+    `applicant_kind`, or `applicant.kind` in a booking's body.
+    """
     teams = list_teams()
     options = [
         TeamOption(
@@ -77,9 +83,7 @@ def route_team(*, applicant_kind: str, meeting_type: MeetingType) -> tuple[Team,
         raise ValidationProblem(
             f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'.",
             errors={
-                "applicant_kind": [
-                    f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'."
-                ]
+                field: [f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'."]
             },
         )
     team = next(t for t in teams if t.id == choice.team_id)

@@ -205,8 +205,11 @@ def test_invite_follows_the_booking_request_then_cancel(client: FlaskClient, wor
     assert event.dtstart.value.isoformat() == "2027-03-03T10:00:00+01:00"
     assert any(a.params["CN"] == ["Åsa Öberg; Väg 3, vån 2"] for a in event.contents["attendee"])
 
-    client.post(f"/api/v1/bookings/{booked['reference']}/reschedule",
-                json={"start": "2027-03-04T10:00:00+01:00"}, headers=token)
+    client.post(
+        f"/api/v1/bookings/{booked['reference']}/reschedule",
+        json={"start": "2027-03-04T10:00:00+01:00"},
+        headers=token,
+    )
     client.post(f"/api/v1/bookings/{booked['reference']}/cancel", json={}, headers=token)
     cancelled = client.get(f"/api/v1/bookings/{booked['reference']}/invite.ics", headers=token)
     assert cancelled.headers["Content-Type"].startswith("text/calendar; method=CANCEL")
