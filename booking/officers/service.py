@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from booking.core.identity import InvalidIdentifier, normalise_phone
 from booking.core.intervals import merge
@@ -31,7 +32,8 @@ def get_officer(*, officer_id: int) -> Officer:
 
 def list_officers() -> Sequence[Officer]:
     """Return every officer, oldest first."""
-    return db.session.scalars(select(Officer).order_by(Officer.id)).all()
+    query = select(Officer).options(selectinload(Officer.teams)).order_by(Officer.id)
+    return db.session.scalars(query).all()
 
 
 def create_officer(*, data: dict[str, Any]) -> Officer:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from booking.core.routing import TeamChoice, TeamOption, choose_team
 from booking.errors import Conflict, ValidationProblem
@@ -15,7 +16,8 @@ from booking.teams.models import MeetingType, Team
 
 def list_teams() -> Sequence[Team]:
     """Return every team, oldest first."""
-    return db.session.scalars(select(Team).order_by(Team.id)).all()
+    query = select(Team).options(selectinload(Team.meeting_types)).order_by(Team.id)
+    return db.session.scalars(query).all()
 
 
 def list_meeting_types() -> Sequence[MeetingType]:
