@@ -107,6 +107,9 @@ def load_schedules(
         Booking.status == "confirmed",
         Booking.busy_start_at < upper,
         Booking.busy_end_at > lower,
+        # No busy span is longer than a day (meetings ≤ 8 h, buffers ≤ 4 h each): this lower
+        # bound lets the (officer_id, busy_start_at) index skip the officer's whole history.
+        Booking.busy_start_at > lower - timedelta(days=1),
     )
     if exclude_booking_id is not None:
         booking_query = booking_query.where(Booking.id != exclude_booking_id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask.views import MethodView
@@ -24,6 +26,12 @@ from booking.fields import office_zone
 blp = Blueprint(
     "availability", __name__, url_prefix="/api/v1", description="Free slots and closures"
 )
+
+
+@lru_cache(maxsize=65_536)
+def _local_iso(instant: int, zone: ZoneInfo) -> str:
+    # The same few thousand grid instants are formatted over and over: remember them.
+    return datetime.fromtimestamp(instant, zone).isoformat()
 
 
 @blp.route("/slots")
@@ -50,8 +58,8 @@ class Slots(MethodView):
             "team": {"slug": search.team.slug, "name": search.team.name},
             "slots": [
                 {
-                    "start": datetime.fromtimestamp(slot.start, zone).isoformat(),
-                    "end": datetime.fromtimestamp(slot.end, zone).isoformat(),
+                    "start": _local_iso(slot.start, zone),
+                    "end": _local_iso(slot.end, zone),
                     "available_officers": len(slot.officer_ids),
                 }
                 for slot in search.slots

@@ -32,6 +32,8 @@ class Booking(Base):
         CheckConstraint("channel IN ('web', 'service_center')", name="channel"),
         Index("ix_bookings_officer_busy", "officer_id", "busy_start_at"),
         Index("ix_bookings_team_start", "team_id", "start_at"),
+        # Fair assignment counts each officer's bookings per week by start.
+        Index("ix_bookings_officer_start", "officer_id", "start_at"),
         ExcludeConstraint(
             ("officer_id", "="),
             (func.tstzrange(text("busy_start_at"), text("busy_end_at"), "[)"), "&&"),

@@ -186,16 +186,9 @@ def _claim_officer(
     if free:
         _lock_officers(free)
         if not _is_sqlite():
-            # Another transaction may have booked one of them between our read and our lock.
-            free = free_officers_at(
-                team=team,
-                meeting_type=meeting_type,
-                start=start,
-                officer_ids=free,
-                is_staff=is_staff,
-                now=now,
-                exclude_booking_id=exclude_booking_id,
-            )
+            # Another transaction may have booked one of them between our read and our lock;
+            # hours, absences and closures are not part of the race, bookings are.
+            free = _without_overlapping_bookings(free, meeting_type, start, exclude_booking_id)
     choice = (
         choose_officer(candidates=_officer_loads(free, start), preferred_id=preferred_id)
         if free
@@ -206,6 +199,26 @@ def _claim_officer(
             "That time is not free. Ask GET /api/v1/slots for the times that are."
         )
     return choice
+
+
+def _without_overlapping_bookings(
+    officer_ids: Sequence[int],
+    meeting_type: MeetingType,
+    start: datetime,
+    exclude_booking_id: int | None,
+) -> list[int]:
+    _, _, busy_start, busy_end = _busy_span(meeting_type, start)
+    query = select(Booking.officer_id).where(
+        Booking.officer_id.in_(officer_ids),
+        Booking.status == "confirmed",
+        Booking.busy_start_at < busy_end,
+        Booking.busy_end_at > busy_start,
+        Booking.busy_start_at > busy_start - timedelta(days=1),
+    )
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    taken = set(db.session.scalars(query))
+    return [officer_id for officer_id in officer_ids if officer_id not in taken]
 
 
 def _flush_or_conflict() -> None:
@@ -313,11 +326,16 @@ def book_slot(
     else:
         manage_token = secrets.token_urlsafe(32)
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
+    officer_row = db.session.get(Officer, choice.officer_id)
+    assert officer_row is not None
+    officer_row.last_assigned_at = now
     booking = Booking(
-        reference=_unused_reference(),
+        # 31^8 ≈ 8.5e11 codes: a clash is so rare that the unique constraint (→ 409, retry)
+        # guards it instead of a query on every booking.
+        reference=new_reference(),
         meeting_type=meeting_type,
         team=team,
-        officer_id=choice.officer_id,
+        officer=officer_row,
         start_at=start_at,
         end_at=end_at,
         busy_start_at=busy_start,
@@ -340,25 +358,11 @@ def book_slot(
         **applicant,
     )
     db.session.add(booking)
-    officer_row = db.session.get(Officer, choice.officer_id)
-    assert officer_row is not None
-    officer_row.last_assigned_at = now
     _flush_or_conflict()
     if key_hash is not None:
         record.booking_id = booking.id
         db.session.flush()
     return BookingResult(booking, manage_token, is_replay=False)
-
-
-def _unused_reference() -> str:
-    for _ in range(10):
-        reference = new_reference()
-        if (
-            db.session.scalars(select(Booking.id).where(Booking.reference == reference)).first()
-            is None
-        ):
-            return reference
-    raise Conflict("Could not allocate a booking reference; retry.")
 
 
 def get_booking_for(
