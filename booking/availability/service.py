@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, select, union_all
 
 from booking.availability.models import Closure
-from booking.bookings.models import Booking
+from booking.bookings.models import Booking, holds_time_in
 from booking.core.calendar_days import OfficeCalendar
 from booking.core.slots import (
     MeetingRule,
@@ -102,15 +102,7 @@ def load_schedules(
     lower, upper = _as_datetime(span_start), _as_datetime(span_end)
     booking_query = select(
         Booking.officer_id, epoch(Booking.busy_start_at), epoch(Booking.busy_end_at)
-    ).where(
-        Booking.officer_id.in_(ids),
-        Booking.status == "confirmed",
-        Booking.busy_start_at < upper,
-        Booking.busy_end_at > lower,
-        # No busy span is longer than a day (meetings ≤ 8 h, buffers ≤ 4 h each): this lower
-        # bound lets the (officer_id, busy_start_at) index skip the officer's whole history.
-        Booking.busy_start_at > lower - timedelta(days=1),
-    )
+    ).where(Booking.officer_id.in_(ids), holds_time_in(lower, upper))
     if exclude_booking_id is not None:
         booking_query = booking_query.where(Booking.id != exclude_booking_id)
     absence_query = select(

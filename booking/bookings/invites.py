@@ -12,10 +12,16 @@ from booking.fields import office_zone
 
 SUMMARY_PREFIX = {"sv": "Rådgivning", "en": "Advice"}
 MODE_DETAIL = {
-    "sv": {"phone": "Telefonmöte: handläggaren ringer dig", "video": "Videomöte: länk skickas",
-           "in_person": "Besök hos bygglovsavdelningen"},
-    "en": {"phone": "Phone meeting: the officer calls you", "video": "Video meeting: link follows",
-           "in_person": "Visit at the building-permit department"},
+    "sv": {
+        "phone": "Telefonmöte: handläggaren ringer dig",
+        "video": "Videomöte: länk skickas",
+        "in_person": "Besök hos bygglovsavdelningen",
+    },
+    "en": {
+        "phone": "Phone meeting: the officer calls you",
+        "video": "Video meeting: link follows",
+        "in_person": "Visit at the building-permit department",
+    },
 }
 
 

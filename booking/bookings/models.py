@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +23,8 @@ from booking.officers.models import Officer
 from booking.teams.models import MeetingType, Team
 
 STATUSES = ("confirmed", "cancelled")
+# Meetings last at most 8 h and each buffer at most 4 h (the meeting-type schema's limits).
+MAX_BUSY_SPAN = timedelta(days=1)
 CHANNELS = ("web", "service_center")
 
 
@@ -92,6 +104,20 @@ class Booking(Base):
     def is_active(self) -> bool:
         """Whether the booking still holds its officer's time."""
         return self.status == "confirmed"
+
+
+def holds_time_in(lower: datetime, upper: datetime) -> ColumnElement[bool]:
+    """Condition: a confirmed booking whose busy span overlaps [lower, upper).
+
+    The bound from below (no span is longer than MAX_BUSY_SPAN) lets the
+    (officer_id, busy_start_at) index skip each officer's whole history.
+    """
+    return and_(
+        Booking.status == "confirmed",
+        Booking.busy_start_at < upper,
+        Booking.busy_end_at > lower,
+        Booking.busy_start_at > lower - MAX_BUSY_SPAN,
+    )
 
 
 class IdempotencyRecord(Base):

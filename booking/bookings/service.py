@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
 from booking.availability.service import free_officers_at
-from booking.bookings.models import Booking, IdempotencyRecord
+from booking.bookings.models import Booking, IdempotencyRecord, holds_time_in
 from booking.core.identity import (
     InvalidIdentifier,
     normalise_company_identifier,
@@ -209,11 +209,7 @@ def _without_overlapping_bookings(
 ) -> list[int]:
     _, _, busy_start, busy_end = _busy_span(meeting_type, start)
     query = select(Booking.officer_id).where(
-        Booking.officer_id.in_(officer_ids),
-        Booking.status == "confirmed",
-        Booking.busy_start_at < busy_end,
-        Booking.busy_end_at > busy_start,
-        Booking.busy_start_at > busy_start - timedelta(days=1),
+        Booking.officer_id.in_(officer_ids), holds_time_in(busy_start, busy_end)
     )
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)

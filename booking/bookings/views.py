@@ -130,14 +130,19 @@ class BookingInvite(MethodView):
     def get(self, reference: str) -> Any:
         """The booking's current invitation, REQUEST or CANCEL (manage token or staff)."""
         staff = current_staff(required=False)
-        booking = service.get_booking_for(reference=reference, manage_token=_manage_token(),
-                                          staff=staff)
+        booking = service.get_booking_for(
+            reference=reference, manage_token=_manage_token(), staff=staff
+        )
         data, method = current_invite(booking)
-        return Response(data, 200, headers={
-            "Content-Type": f"text/calendar; method={method}; charset=UTF-8",
-            "Content-Disposition": f'attachment; filename="{booking.reference}.ics"',
-            "Cache-Control": "no-store",
-        })
+        return Response(
+            data,
+            200,
+            headers={
+                "Content-Type": f"text/calendar; method={method}; charset=UTF-8",
+                "Content-Disposition": f'attachment; filename="{booking.reference}.ics"',
+                "Cache-Control": "no-store",
+            },
+        )
 
 
 @blp.route("/bookings/<string:reference>/cancel")
