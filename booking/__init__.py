@@ -112,12 +112,13 @@ def _instance_secret_key(app: Flask) -> str:
 def _register_blueprints(app: Flask) -> None:
     from booking.availability.views import blp as availability_blp
     from booking.bookings.views import blp as bookings_blp
+    from booking.notifications.views import blp as notifications_blp
     from booking.officers.views import blp as officers_blp
     from booking.ops.views import bp as ops_bp
     from booking.ops.views import init_metrics
     from booking.teams.views import blp as teams_blp
 
-    for blueprint in (teams_blp, officers_blp, availability_blp, bookings_blp):
+    for blueprint in (teams_blp, officers_blp, availability_blp, bookings_blp, notifications_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops_bp)
     init_metrics(app)
@@ -161,3 +162,4 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
+

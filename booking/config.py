@@ -46,6 +46,21 @@ class Config:
     # PostgreSQL: how long a statement waits for a row lock before the request answers 503.
     BOOKING_LOCK_TIMEOUT_MS = 10_000
 
+    # Reminders when a meeting type sets none: "channel:minutes_before,…" (e-mail a day before,
+    # SMS two hours before).
+    BOOKING_REMINDERS = "email:1440,sms:120"
+    # The outbox dispatcher: attempts before a message is `dead`, the first retry delay (doubling,
+    # with jitter, up to the cap), how long a claim stays with one worker, and how often and how
+    # many it claims at a time.
+    BOOKING_NOTIFY_MAX_ATTEMPTS = 8
+    BOOKING_NOTIFY_RETRY_SECONDS = 30
+    BOOKING_NOTIFY_RETRY_CAP_SECONDS = 3600
+    BOOKING_NOTIFY_LEASE_SECONDS = 120
+    BOOKING_DISPATCH_INTERVAL_SECONDS = 2
+    BOOKING_DISPATCH_BATCH = 100
+    # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
+    BOOKING_IN_PROCESS_JOBS = False
+
     API_TITLE = "Rådgivningsbokning"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -72,11 +87,30 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_RATE_LIMIT": "BOOKING_RATE_LIMIT",
         "BOOKING_EARLY_CLOSING_TIME": "BOOKING_EARLY_CLOSING_TIME",
         "BOOKING_EARLY_CLOSING_DAYS": "BOOKING_EARLY_CLOSING_DAYS",
+        "BOOKING_REMINDERS": "BOOKING_REMINDERS",
     }
     for env_name, key in names.items():
         value = _env(env, env_name)
         if value is not None:
             settings[key] = value
+    numbers = (
+        "BOOKING_NOTIFY_MAX_ATTEMPTS",
+        "BOOKING_NOTIFY_RETRY_SECONDS",
+        "BOOKING_NOTIFY_RETRY_CAP_SECONDS",
+        "BOOKING_NOTIFY_LEASE_SECONDS",
+        "BOOKING_DISPATCH_INTERVAL_SECONDS",
+        "BOOKING_DISPATCH_BATCH",
+    )
+    for name in numbers:
+        value = _env(env, name)
+        if value is not None:
+            try:
+                settings[name] = int(value)
+            except ValueError:
+                raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+    flag = _env(env, "BOOKING_IN_PROCESS_JOBS")
+    if flag is not None:
+        settings["BOOKING_IN_PROCESS_JOBS"] = flag.lower() in ("1", "true", "yes", "on")
     return settings
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import re
 import secrets
@@ -19,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
 from booking.availability.service import free_officers_at
+from booking.bookings.links import manage_token_for
 from booking.bookings.models import Booking, IdempotencyRecord, holds_time_in
 from booking.core.identity import (
     InvalidIdentifier,
@@ -30,6 +29,7 @@ from booking.core.slots import local_instant
 from booking.errors import Conflict, NotFound, SlotUnavailable, ValidationProblem
 from booking.extensions import db
 from booking.fields import office_zone
+from booking.notifications.enqueue import notify_booked, notify_cancelled, notify_moved
 from booking.officers.models import Officer
 from booking.teams.models import MeetingType, Team
 from booking.teams.service import get_meeting_type, route_team
@@ -59,12 +59,6 @@ def normalise_reference(reference: str) -> str:
     """Accept references typed in lower case or without the hyphen."""
     compact = reference.strip().upper().replace("-", "").replace(" ", "")
     return f"{compact[:4]}-{compact[4:]}" if len(compact) == 8 else reference
-
-
-def _derived_manage_token(secret_key: str, key_hash: str) -> str:
-    # With an Idempotency-Key the token is derived, not stored, so a replay can return it again.
-    digest = hmac.new(secret_key.encode(), b"manage-token\0" + key_hash.encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
 
 def _request_fingerprint(body: Any) -> str:
@@ -252,7 +246,8 @@ def _replay(key_hash: str, fingerprint: str, secret_key: str) -> BookingResult |
     booking = db.session.get(Booking, record.booking_id) if record.booking_id else None
     if booking is None:
         return None
-    return BookingResult(booking, _derived_manage_token(secret_key, key_hash), is_replay=True)
+    token = manage_token_for(secret_key=secret_key, reference=booking.reference)
+    return BookingResult(booking, token, is_replay=True)
 
 
 def book_slot(
@@ -317,18 +312,16 @@ def book_slot(
         is_staff=is_staff,
         now=now,
     )
-    if key_hash is not None:
-        manage_token = _derived_manage_token(secret_key, key_hash)
-    else:
-        manage_token = secrets.token_urlsafe(32)
+    # 31^8 ≈ 8.5e11 codes: a clash is so rare that the unique constraint (→ 409, retry)
+    # guards it instead of a query on every booking.
+    reference = new_reference()
+    manage_token = manage_token_for(secret_key=secret_key, reference=reference)
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
     officer_row = db.session.get(Officer, choice.officer_id)
     assert officer_row is not None
     officer_row.last_assigned_at = now
     booking = Booking(
-        # 31^8 ≈ 8.5e11 codes: a clash is so rare that the unique constraint (→ 409, retry)
-        # guards it instead of a query on every booking.
-        reference=new_reference(),
+        reference=reference,
         meeting_type=meeting_type,
         team=team,
         officer=officer_row,
@@ -357,7 +350,7 @@ def book_slot(
     _flush_or_conflict()
     if key_hash is not None:
         record.booking_id = booking.id
-        db.session.flush()
+    notify_booked(booking=booking, now=now)
     return BookingResult(booking, manage_token, is_replay=False)
 
 
@@ -399,6 +392,7 @@ def cancel_booking(*, booking: Booking, reason: str | None, now: datetime) -> Bo
     booking.sequence += 1
     booking.updated_at = now
     db.session.flush()
+    notify_cancelled(booking=booking, now=now)
     return booking
 
 
@@ -452,6 +446,7 @@ def reschedule_booking(
     booking.sequence += 1
     booking.updated_at = now
     _flush_or_conflict()
+    notify_moved(booking=booking, previous_officer_id=current, now=now)
     return booking
 
 

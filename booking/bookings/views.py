@@ -13,6 +13,7 @@ from booking.auth.access import current_staff, require_roles
 from booking.auth.models import StaffToken
 from booking.bookings import service
 from booking.bookings.invites import current_invite
+from booking.bookings.links import manage_url
 from booking.bookings.models import Booking
 from booking.bookings.schemas import (
     BookingCreatedSchema,
@@ -34,8 +35,11 @@ MAX_IDEMPOTENCY_KEY = 200
 def _links(booking: Booking, manage_token: str | None) -> dict[str, str]:
     base = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
     suffix = f"?token={manage_token}" if manage_token else ""
+    manage = f"{base}/api/v1/bookings/{booking.reference}"
+    if manage_token:
+        manage = manage_url(public_url=base, reference=booking.reference, token=manage_token)
     return {
-        "manage": f"{base}/api/v1/bookings/{booking.reference}{suffix}",
+        "manage": manage,
         "invite_ics": f"{base}/api/v1/bookings/{booking.reference}/invite.ics{suffix}",
     }
 

@@ -59,4 +59,7 @@ class MeetingType(Base):
     min_notice_minutes: Mapped[int] = mapped_column(default=1440)
     staff_min_notice_minutes: Mapped[int] = mapped_column(default=0)
     horizon_days: Mapped[int] = mapped_column(default=60)
+    # Reminder policy: [{"channel": "email"|"sms", "minutes_before": n}, ...]; None means the
+    # service's default (BOOKING_REMINDERS), [] means no reminders for this kind of meeting.
+    reminders: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -41,6 +41,12 @@ def _bounded(low: int, high: int) -> validate.Range:
     return validate.Range(min=low, max=high)
 
 
+class ReminderSchema(StrictSchema):
+    channel = fields.String(required=True, validate=validate.OneOf(("email", "sms")))
+    # Up to two weeks before; "24 h before" is an exact instant, whatever DST does meanwhile.
+    minutes_before = fields.Integer(required=True, strict=True, validate=_bounded(5, 14 * 1440))
+
+
 class MeetingTypeCreateSchema(StrictSchema):
     slug = Slug(required=True)
     name = Text(required=True, min_length=1, max_length=200)
@@ -60,12 +66,21 @@ class MeetingTypeCreateSchema(StrictSchema):
         load_default=0, strict=True, validate=_bounded(0, 366 * 1440)
     )
     horizon_days = fields.Integer(load_default=60, strict=True, validate=_bounded(1, 366))
+    # Omitted or null: the service's default policy; [] turns reminders off.
+    reminders = fields.List(
+        fields.Nested(ReminderSchema), load_default=None, allow_none=True,
+        validate=validate.Length(max=6),
+    )
 
     @validates_schema
-    def _unique_modes(self, data: dict[str, Any], **kwargs: Any) -> None:
+    def _no_repeats(self, data: dict[str, Any], **kwargs: Any) -> None:
         modes = data.get("modes") or []
         if len(set(modes)) != len(modes):
             raise ValidationError("Each mode may appear once.", field_name="modes")
+        reminders = data.get("reminders") or []
+        keys = [(r["channel"], r["minutes_before"]) for r in reminders]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each reminder may appear once.", field_name="reminders")
 
     @post_load
     def _default_step(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -86,3 +101,4 @@ class MeetingTypeSchema(StrictSchema):
     min_notice_minutes = fields.Integer()
     staff_min_notice_minutes = fields.Integer()
     horizon_days = fields.Integer()
+    reminders = fields.List(fields.Dict(), allow_none=True)

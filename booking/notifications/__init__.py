@@ -1,0 +1,1 @@
+"""Notifications: the outbox, its dispatcher, message rendering and the senders."""

@@ -1,0 +1,56 @@
+"""Staff's view of the outbox: list messages by status, give a dead one another chance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from booking.bookings.models import Booking
+from booking.errors import Conflict, NotFound
+from booking.extensions import db
+from booking.notifications.models import Notification
+
+RETRYABLE = ("dead", "failed")
+
+
+def list_notifications(
+    *, status: str | None, reference: str | None, limit: int
+) -> Sequence[Notification]:
+    """Outbox rows, newest first, optionally by status and booking reference."""
+    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Notification.status == status)
+    if reference is not None:
+        query = query.join(Booking, Booking.id == Notification.booking_id).where(
+            Booking.reference == reference
+        )
+    return db.session.scalars(query).all()
+
+
+def get_notification(*, notification_id: int) -> Notification:
+    """Return the outbox row, or 404."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification
+
+
+def retry_notification(*, notification: Notification, now: datetime) -> Notification:
+    """Give a dead (or failed) message a fresh set of attempts, due now; the caller commits.
+
+    The dispatcher still re-reads the booking before sending, so retrying a reminder of a
+    booking that has since moved or been cancelled marks it superseded instead of sending it.
+    """
+    if notification.status not in RETRYABLE:
+        raise Conflict(
+            f"Only a dead or failed message can be retried; this one is {notification.status}."
+        )
+    notification.status = "pending"
+    notification.attempts = 0
+    notification.next_attempt_at = now
+    notification.claim_token = None
+    notification.updated_at = now
+    db.session.flush()
+    return notification
