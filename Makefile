@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make serve: migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000
+## (with the periodic jobs in-process: mail and SMS go to the log unless configured)
 serve: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	BOOKING_IN_PROCESS_JOBS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make worker: the periodic jobs (notification dispatch, …) as their own process
+worker: $(STAMP)
+	$(BIN)/flask worker
 
 ## make test: lint, then the whole suite on SQLite and (when BOOKING_TEST_POSTGRES_URL is set) PostgreSQL
 test: lint test-sqlite test-postgres

@@ -51,6 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     _register_unit_of_work(app)
     _register_cli(app)
+    if app.config["BOOKING_IN_PROCESS_JOBS"] and not app.config["TESTING"]:
+        from booking.jobs.scheduler import start_in_process
+
+        app.extensions["booking_scheduler"] = start_in_process(app)
     return app
 
 
@@ -159,7 +163,9 @@ def _register_unit_of_work(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from booking.cli import demo_cli, tokens_cli
+    from booking.jobs.cli import jobs_cli, worker_command
 
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
-
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker_command)

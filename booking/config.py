@@ -35,6 +35,8 @@ class Config:
     BOOKING_SMS_URL: str | None = None
     BOOKING_SMS_USER: str | None = None
     BOOKING_SMS_PASSWORD: str | None = None
+    # The SMS sender id: 3-11 letters or digits starting with a letter, or an E.164 number.
+    BOOKING_SMS_FROM = "Bygglov"
     BOOKING_PUBLIC_URL = "http://127.0.0.1:5000"
     BOOKING_RATE_LIMIT = "20/minute"
     # Half days that close early: keys understood by booking.core.calendar_days.
@@ -83,6 +85,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_SMS_URL": "BOOKING_SMS_URL",
         "BOOKING_SMS_USER": "BOOKING_SMS_USER",
         "BOOKING_SMS_PASSWORD": "BOOKING_SMS_PASSWORD",
+        "BOOKING_SMS_FROM": "BOOKING_SMS_FROM",
         "BOOKING_PUBLIC_URL": "BOOKING_PUBLIC_URL",
         "BOOKING_RATE_LIMIT": "BOOKING_RATE_LIMIT",
         "BOOKING_EARLY_CLOSING_TIME": "BOOKING_EARLY_CLOSING_TIME",

@@ -19,6 +19,8 @@ from booking import create_app
 from booking.db import Base
 from booking.extensions import db
 
+pytest_plugins = ["tests.support.fixtures"]
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # A Monday morning: tests move the clock explicitly when it matters.
 DEFAULT_NOW = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)

@@ -1,0 +1,1 @@
+"""Periodic jobs: one module per concern, registered explicitly in `registry`."""

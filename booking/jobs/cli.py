@@ -1,0 +1,53 @@
+"""`flask --app booking worker` and `flask --app booking jobs list|run NAME`."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from booking.jobs.registry import registered_jobs, run_job
+from booking.jobs.scheduler import build_scheduler
+
+jobs_cli = AppGroup("jobs", help="Periodic jobs, for operators.")
+
+
+@jobs_cli.command("list")
+def list_jobs_command() -> None:
+    """List the jobs with their interval."""
+    for job in registered_jobs().values():
+        click.echo(f"{job.name}\tevery {job.interval(current_app.config)} s\t{job.description}")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def run_job_command(name: str) -> None:
+    """Run one job now, once, and print its summary."""
+    jobs = registered_jobs()
+    if name not in jobs:
+        raise click.UsageError(f"No job '{name}'. Jobs: {', '.join(jobs)}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(run_job(app, jobs[name]))
+
+
+@click.command("worker")
+def worker_command() -> None:
+    """Run every job on its schedule until stopped (SIGTERM or Ctrl-C)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app, blocking=True)
+
+    def _stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    click.echo(f"worker: running {', '.join(registered_jobs())}", err=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)

@@ -1,0 +1,46 @@
+"""The jobs the worker runs, by name: what each does and how often."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from booking.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A periodic job: `run` works inside an app context and returns a one-line summary."""
+
+    name: str
+    description: str
+    run: Callable[[], str]
+    # Seconds between runs, read from the configuration.
+    interval: Callable[[Mapping[str, Any]], int]
+
+
+def registered_jobs() -> dict[str, Job]:
+    """Every job, by name (later features add theirs here)."""
+    from booking.jobs.notifications import dispatch_notifications
+
+    jobs = [
+        Job(
+            name="dispatch-notifications",
+            description="Send the due e-mail and SMS of the notification outbox.",
+            run=dispatch_notifications,
+            interval=lambda config: int(config["BOOKING_DISPATCH_INTERVAL_SECONDS"]),
+        ),
+    ]
+    return {job.name: job for job in jobs}
+
+
+def run_job(app: Flask, job: Job) -> str:
+    """Run one job in its own app context and session; return its summary."""
+    with app.app_context():
+        try:
+            return job.run()
+        finally:
+            db.session.remove()

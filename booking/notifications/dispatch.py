@@ -1,0 +1,401 @@
+"""The dispatcher: claim due outbox rows atomically, send each once, record what happened.
+
+Correctness lives in the database, not in the scheduler: a claim is one conditional UPDATE
+(PostgreSQL: over rows picked `FOR UPDATE SKIP LOCKED`; SQLite: inside `BEGIN IMMEDIATE`),
+so two workers never hold the same row, and each row is marked only by the claim that holds
+it (`claim_token`). A worker that dies after claiming leaves rows in `sending`; their lease
+(`next_attempt_at`) runs out and any worker takes them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from booking.bookings.invites import current_invite
+from booking.bookings.links import manage_token_for, manage_url
+from booking.bookings.models import Booking
+from booking.core.backoff import retry_delay
+from booking.db import write_intent
+from booking.extensions import db
+from booking.fields import office_zone
+from booking.notifications.email import build_email
+from booking.notifications.messages import BookingFacts, CalendarPart, SendError
+from booking.notifications.models import CLAIMABLE, Notification
+from booking.notifications.render import render_email, render_sms
+from booking.notifications.senders import (
+    EmailSender,
+    SmsSender,
+    make_email_sender,
+    make_sms_sender,
+)
+
+log = logging.getLogger(__name__)
+_jitter = random.Random()
+
+DEPARTMENT_NAME = "Bygglovsavdelningen"
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatch run did, by outcome."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    superseded: int = 0
+    expired: int = 0
+    released: int = 0
+    lost: int = 0
+
+    def add(self, other: DispatchReport) -> None:
+        """Add another run's counts to these."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """A claimed row made ready to send, in plain values (no ORM object outlives the read)."""
+
+    id: int
+    channel: str
+    recipient: str
+    attempts: int
+    message_id: str
+    facts: BookingFacts | None
+    calendar: CalendarPart | None
+    skip: tuple[str, str] | None  # (status, reason) instead of sending
+    # The manage token inside the message: sent, but never stored with the kept copy.
+    secret: str | None = None
+
+
+@dataclass
+class Senders:
+    """The e-mail and SMS senders of one dispatch run (connections kept open across messages)."""
+
+    email: EmailSender
+    sms: SmsSender
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Senders:
+        """Build the senders the configuration names."""
+        return cls(email=make_email_sender(config), sms=make_sms_sender(config))
+
+    def close(self) -> None:
+        """Close the senders' connections."""
+        for sender in (self.email, self.sms):
+            try:
+                sender.close()
+            except Exception:  # a failing close must not hide what was sent
+                log.warning("closing a sender failed", exc_info=True)
+
+
+def claim_due(*, now: datetime, limit: int, lease: timedelta) -> tuple[str, list[int]]:
+    """Claim up to `limit` due rows for this worker and commit; return the claim token and ids."""
+    token = uuid.uuid4().hex
+    due = (
+        select(Notification.id)
+        .where(Notification.status.in_(CLAIMABLE), Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+        # PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
+        # SQLite ignores this; its BEGIN IMMEDIATE already lets one claimer in at a time.
+        .with_for_update(skip_locked=True)
+    )
+    with write_intent():
+        ids = list(
+            db.session.scalars(
+                update(Notification)
+                .where(Notification.id.in_(due.scalar_subquery()))
+                .values(
+                    status="sending",
+                    claim_token=token,
+                    attempts=Notification.attempts + 1,
+                    next_attempt_at=now + lease,
+                    updated_at=now,
+                )
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        db.session.commit()
+    return token, sorted(ids)
+
+
+def dispatch_due(
+    *,
+    now_fn: Callable[[], datetime],
+    senders: Senders | None = None,
+    max_batches: int = 1000,
+) -> DispatchReport:
+    """Send everything due, batch by batch, until nothing is due (or `max_batches`)."""
+    config = current_app.config
+    own_senders = senders is None
+    active = Senders.from_config(config) if senders is None else senders
+    report = DispatchReport()
+    try:
+        for _ in range(max_batches):
+            batch = _dispatch_batch(now_fn=now_fn, senders=active, config=config)
+            report.add(batch)
+            if batch.claimed < int(config["BOOKING_DISPATCH_BATCH"]):
+                break
+    finally:
+        if own_senders:
+            active.close()
+        db.session.remove()
+    return report
+
+
+def _dispatch_batch(
+    *, now_fn: Callable[[], datetime], senders: Senders, config: Any
+) -> DispatchReport:
+    report = DispatchReport()
+    lease = timedelta(seconds=int(config["BOOKING_NOTIFY_LEASE_SECONDS"]))
+    claimed_at = now_fn()
+    token, ids = claim_due(now=claimed_at, limit=int(config["BOOKING_DISPATCH_BATCH"]), lease=lease)
+    report.claimed = len(ids)
+    if not ids:
+        return report
+    items = _prepare(ids, now=claimed_at, config=config)
+    # Stop sending well before the lease runs out: past it another worker may take the row.
+    deadline = claimed_at + lease / 2
+    for position, item in enumerate(items):
+        now = now_fn()
+        if now >= deadline:
+            report.released += _release([i.id for i in items[position:]], token=token, now=now)
+            break
+        try:
+            outcome = _deliver(item, token=token, senders=senders, now=now, config=config)
+        except Exception:
+            # One bad row must not stop the batch; it stays claimed and is retried after the
+            # lease, counting an attempt each time, so a poison message ends up `dead`.
+            log.exception("dispatching notification %s failed unexpectedly", item.id)
+            db.session.rollback()
+            outcome = "lost"
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoing]:
+    """Read the claimed rows with their bookings once, and decide what each one needs."""
+    query = (
+        select(Notification)
+        .where(Notification.id.in_(ids))
+        .options(
+            joinedload(Notification.officer),
+            joinedload(Notification.booking).options(
+                joinedload(Booking.meeting_type),
+                joinedload(Booking.team),
+                joinedload(Booking.officer),
+            ),
+        )
+        .order_by(Notification.id)
+    )
+    items = []
+    host = urlsplit(config["BOOKING_PUBLIC_URL"]).hostname or "booking"
+    for row in db.session.scalars(query).unique():
+        skip = stale_reason(row, now=now)
+        if skip is None and row.attempts > int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
+            skip = ("dead", f"gave up after {row.attempts - 1} attempts")
+        facts = calendar = secret = None
+        if skip is None and row.booking is not None:
+            facts, secret = _facts(row, row.booking, config=config)
+            calendar = _calendar(row, row.booking)
+        digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24]
+        items.append(
+            _Outgoing(
+                id=row.id,
+                channel=row.channel,
+                recipient=row.recipient,
+                attempts=row.attempts,
+                # The same for every attempt at this row: a receiver can drop a resend.
+                message_id=f"<{digest}.{row.id}@{host}>",
+                facts=facts,
+                calendar=calendar,
+                skip=skip,
+                secret=secret,
+            )
+        )
+    db.session.rollback()
+    return items
+
+
+def stale_reason(row: Notification, *, now: datetime) -> tuple[str, str] | None:
+    """Why this message must not be sent now, as (status, reason), or None to send it."""
+    booking = row.booking
+    if booking is None:
+        return ("superseded", "the booking no longer exists")
+    if row.kind == "cancelled":
+        # The last word on a booking: true whatever changed since, pointless once it is over.
+        if now >= booking.end_at:
+            return ("expired", "the meeting's time has passed")
+        return None
+    if booking.status != "confirmed":
+        return ("superseded", "the booking was cancelled")
+    if booking.sequence != row.booking_version:
+        return ("superseded", "the booking was changed")
+    if row.audience == "officer" and row.officer_id != booking.officer_id:
+        return ("superseded", "the booking moved to another officer")
+    if row.kind == "reminder" and now >= booking.start_at:
+        return ("expired", "the meeting has already begun")
+    if now >= booking.end_at:
+        return ("expired", "the meeting's time has passed")
+    return None
+
+
+def _facts(row: Notification, booking: Booking, *, config: Any) -> tuple[BookingFacts, str | None]:
+    officer = row.officer if row.audience == "officer" and row.officer else booking.officer
+    url = token = None
+    if row.audience == "applicant":
+        token = manage_token_for(secret_key=config["SECRET_KEY"], reference=booking.reference)
+        url = manage_url(
+            public_url=config["BOOKING_PUBLIC_URL"], reference=booking.reference, token=token
+        )
+    facts = BookingFacts(
+        kind=row.kind,
+        audience=row.audience,
+        language=row.language if row.language in ("sv", "en") else "sv",
+        reference=booking.reference,
+        meeting_type_name=booking.meeting_type.name,
+        team_name=booking.team.name,
+        start_at=booking.start_at,
+        end_at=booking.end_at,
+        zone=office_zone(),
+        mode=booking.mode,
+        applicant_name=booking.applicant_name,
+        applicant_phone=booking.applicant_phone,
+        officer_name=officer.name,
+        department_name=DEPARTMENT_NAME,
+        manage_url=url,
+        cancel_reason=booking.cancel_reason if row.kind == "cancelled" else None,
+    )
+    return facts, token
+
+
+def _calendar(row: Notification, booking: Booking) -> CalendarPart | None:
+    if row.channel != "email" or row.kind == "reminder":
+        return None
+    if row.kind == "cancelled" and booking.status == "confirmed":
+        # An officer the booking moved away from: the current invite (REQUEST) is not theirs.
+        return None
+    data, method = current_invite(booking)
+    return CalendarPart(data=data, method=method)
+
+
+def _deliver(item: _Outgoing, *, token: str, senders: Senders, now: datetime, config: Any) -> str:
+    """Send one prepared row (or record why not) and commit; return the outcome's name."""
+    if item.skip is not None:
+        status, reason = item.skip
+        values: dict[str, Any] = {"status": status, "skip_reason": reason}
+        if status == "dead":
+            values = {"status": "dead", "last_error": reason}
+        return status if _mark(item.id, token, now=now, **values) else "lost"
+    assert item.facts is not None
+    subject: str | None
+    try:
+        if item.channel == "email":
+            rendered = render_email(item.facts)
+            subject, body = rendered.subject, rendered.text
+            message = build_email(
+                sender=config["BOOKING_MAIL_FROM"],
+                sender_name=DEPARTMENT_NAME,
+                to=item.recipient,
+                rendered=rendered,
+                message_id=item.message_id,
+                calendar=item.calendar,
+                date=now,
+            )
+        else:
+            sms_text = render_sms(item.facts)
+            subject, body = None, sms_text
+    except ValueError as exc:
+        # The message cannot be made from this booking's data: retrying cannot help, a person can.
+        error = f"cannot render the message: {exc}"[:500]
+        return "dead" if _mark(item.id, token, now=now, status="dead", last_error=error) else "lost"
+    if item.secret:
+        body = body.replace(item.secret, "[token]")
+    try:
+        if item.channel == "email":
+            senders.email.send(message)
+        else:
+            senders.sms.send(to=item.recipient, text=sms_text)
+    except SendError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if exc.permanent or item.attempts >= int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
+            return (
+                "dead"
+                if _mark(item.id, token, now=now, status="dead", last_error=error)
+                else "lost"
+            )
+        delay = retry_delay(
+            attempt=item.attempts,
+            base_seconds=float(config["BOOKING_NOTIFY_RETRY_SECONDS"]),
+            cap_seconds=float(config["BOOKING_NOTIFY_RETRY_CAP_SECONDS"]),
+            rng=_jitter,
+        )
+        marked = _mark(
+            item.id, token, now=now, status="failed", last_error=error, next_attempt_at=now + delay
+        )
+        return "failed" if marked else "lost"
+    marked = _mark(
+        item.id,
+        token,
+        now=now,
+        status="sent",
+        sent_at=now,
+        subject=subject,
+        body=body,
+        last_error=None,
+    )
+    return "sent" if marked else "lost"
+
+
+def _mark(notification_id: int, token: str, *, now: datetime, **values: Any) -> bool:
+    """Record the outcome, only if this claim still holds the row; commit."""
+    with write_intent():
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.claim_token == token)
+            .values(claim_token=None, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        log.warning(
+            "notification %s: the claim ran out before its outcome was recorded", notification_id
+        )
+        return False
+    return True
+
+
+def _release(ids: Sequence[int], *, token: str, now: datetime) -> int:
+    """Give back rows this claim will not get to, without counting an attempt."""
+    with write_intent():
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.claim_token == token)
+            .values(
+                status="pending",
+                claim_token=None,
+                attempts=Notification.attempts - 1,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

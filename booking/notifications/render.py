@@ -1,0 +1,170 @@
+"""Booking messages rendered from the Jinja templates beside this module: e-mail and SMS.
+
+Rendering is pure: it takes a :class:`BookingFacts` and reads neither the database nor the
+application, so the dispatcher can render in any thread and tests need no app.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel import Locale
+from babel.dates import format_datetime
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from booking.core.gsm7 import fits_single_sms, to_gsm7
+from booking.notifications.messages import AUDIENCES, KINDS, LANGUAGES, BookingFacts, RenderedEmail
+
+__all__ = ["DEFAULT_LANGUAGE", "format_local_time", "render_email", "render_sms"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DEFAULT_LANGUAGE = "sv"
+MODES = ("phone", "video", "in_person")
+# en_GB: day before month and a 24-hour clock, as a Swedish office writes times in English.
+_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+# Explicit CLDR patterns: the locale's own "full" format would add seconds and the zone name.
+_PATTERNS = {
+    "sv": {"long": "EEEE d MMMM y 'kl.' HH:mm", "short": "EEE d MMM 'kl.' HH:mm", "time": "HH:mm"},
+    "en": {"long": "EEEE d MMMM y 'at' HH:mm", "short": "EEE d MMM 'at' HH:mm", "time": "HH:mm"},
+}
+# Most detailed first: render_sms drops details until the text fits one SMS.
+_SMS_DETAIL_LEVELS = (2, 1, 0)
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_BLANKS = re.compile(r"[ \t]+\n")
+
+
+def format_local_time(
+    moment: datetime, zone: ZoneInfo, language: str = DEFAULT_LANGUAGE, style: str = "long"
+) -> str:
+    """Write an aware instant as local time in `zone`: "onsdag 3 mars 2027 kl. 10:00".
+
+    `style` is "long" (weekday, date, year, time), "short" (abbreviated, no year: for SMS) or
+    "time" (HH:MM).
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("moment must be an aware datetime")
+    language = language if language in _PATTERNS else DEFAULT_LANGUAGE
+    return format_datetime(
+        moment.astimezone(zone),
+        _PATTERNS[language][style],
+        tzinfo=zone,
+        locale=_locale(language),
+    )
+
+
+def render_email(facts: BookingFacts) -> RenderedEmail:
+    """Render the e-mail for `facts`: one-line subject, plain text, and autoescaped HTML."""
+    context = _context(facts)
+    subject = " ".join(_template("subject.txt", html=False).render(context).split())
+    text = _template("email.txt", html=False).render(context)
+    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
+    html = _template("email.html", html=True).render(context).strip() + "\n"
+    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+
+
+def render_sms(facts: BookingFacts) -> str:
+    """Render the SMS for `facts`: one line, GSM-7 where the values allow, one SMS when possible.
+
+    The most detailed wording that fits 160 GSM-7 septets wins; when even the shortest does not
+    fit (a very long manage link), it is sent anyway as a concatenated SMS.
+    """
+    context = _context(facts)
+    template = _template("sms.txt", html=False, language=context["language"])
+    text = ""
+    for detail in _SMS_DETAIL_LEVELS:
+        text = to_gsm7(" ".join(template.render(context, detail=detail).split()))
+        if fits_single_sms(text):
+            break
+    return text
+
+
+def _context(facts: BookingFacts) -> dict[str, Any]:
+    """The template variables for `facts`, validated, with times and the phone number written."""
+    if facts.kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {facts.kind!r}")
+    if facts.audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, not {facts.audience!r}")
+    if facts.mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {facts.mode!r}")
+    language = facts.language if facts.language in LANGUAGES else DEFAULT_LANGUAGE
+    is_officer = facts.audience == "officer"
+    zone = facts.zone
+    when = format_local_time(facts.start_at, zone, language)
+    previous = facts.previous_start_at
+    return {
+        "kind": facts.kind,
+        "language": language,
+        "is_officer": is_officer,
+        "reference": facts.reference,
+        "meeting_type_name": facts.meeting_type_name,
+        "team_name": facts.team_name,
+        "department_name": facts.department_name,
+        "officer_name": facts.officer_name,
+        "applicant_name": facts.applicant_name,
+        "mode": facts.mode,
+        "phone": _display_phone(facts.applicant_phone),
+        "when": when,
+        "when_range": f"{when}–{format_local_time(facts.end_at, zone, language, 'time')}",
+        "when_short": format_local_time(facts.start_at, zone, language, "short"),
+        "previous_when": format_local_time(previous, zone, language) if previous else None,
+        "previous_when_short": (
+            format_local_time(previous, zone, language, "short") if previous else None
+        ),
+        # The manage link acts for the applicant: it never goes to anyone else.
+        "manage_url": None if is_officer else facts.manage_url,
+        "cancel_reason": (facts.cancel_reason or "").strip() or None,
+    }
+
+
+def _display_phone(phone: str | None) -> str | None:
+    """A stored E.164 number as people write it: national for Swedish numbers."""
+    if not phone:
+        return None
+    try:
+        number = phonenumbers.parse(phone, "SE")
+    except phonenumbers.NumberParseException:
+        return phone
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 46
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def _sentence(value: str) -> str:
+    """End a free-text value with a full stop unless it already ends a sentence."""
+    value = value.rstrip()
+    return value if value.endswith((".", "!", "?")) else f"{value}."
+
+
+@functools.cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(_LOCALES[language])
+
+
+@functools.cache
+def _environment(html: bool, sms: bool = False) -> Environment:
+    # Separate environments over the same files: the phrases are shared and only HTML is
+    # escaped. SMS keeps every newline, since its lines become the spaces between words.
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=html,  # noqa: S701 - text and SMS are not HTML; escaping would corrupt them
+        undefined=StrictUndefined,
+        trim_blocks=not sms,
+        lstrip_blocks=not sms,
+        auto_reload=False,
+    )
+    environment.filters["sentence"] = _sentence
+    return environment
+
+
+def _template(name: str, *, html: bool, language: str | None = None) -> Template:
+    path = f"{language}/{name}" if language else name
+    return _environment(html, sms=name == "sms.txt").get_template(path)

@@ -1,0 +1,1 @@
+"""Test support: fake external servers (SMTP, SMS gateway) running inside the test process."""
