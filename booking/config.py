@@ -60,6 +60,7 @@ class Config:
     BOOKING_NOTIFY_LEASE_SECONDS = 120
     BOOKING_DISPATCH_INTERVAL_SECONDS = 2
     BOOKING_DISPATCH_BATCH = 100
+    BOOKING_DISPATCH_THREADS = 4
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
 
@@ -103,6 +104,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_NOTIFY_LEASE_SECONDS",
         "BOOKING_DISPATCH_INTERVAL_SECONDS",
         "BOOKING_DISPATCH_BATCH",
+        "BOOKING_DISPATCH_THREADS",
     )
     for name in numbers:
         value = _env(env, name)

@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import threading
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
-from sqlalchemy import select, update
+from flask import Flask, current_app
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import joinedload
 
 from booking.bookings.invites import current_invite
@@ -136,33 +139,72 @@ def claim_due(*, now: datetime, limit: int, lease: timedelta) -> tuple[str, list
     return token, sorted(ids)
 
 
+class _Lanes:
+    """Per-thread senders and database connection: each sending thread has its own of both."""
+
+    def __init__(self, *, engine: Engine, config: Any, senders: Senders | None) -> None:
+        self._engine = engine
+        self._config = config
+        self._given = senders
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[tuple[Senders, Connection]] = []
+
+    def get(self) -> tuple[Senders, Connection]:
+        """This thread's senders and connection, made on first use."""
+        lane: tuple[Senders, Connection] | None = getattr(self._local, "lane", None)
+        if lane is None:
+            senders = self._given or Senders.from_config(self._config)
+            lane = (senders, _outcome_connection(self._engine))
+            self._local.lane = lane
+            with self._lock:
+                self._opened.append(lane)
+        return lane
+
+    def close(self) -> None:
+        """Close every thread's senders (unless given) and connection."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for senders, connection in opened:
+            if self._given is None:
+                senders.close()
+            connection.close()
+
+
 def dispatch_due(
     *,
     now_fn: Callable[[], datetime],
     senders: Senders | None = None,
     max_batches: int = 1000,
 ) -> DispatchReport:
-    """Send everything due, batch by batch, until nothing is due (or `max_batches`)."""
-    config = current_app.config
-    own_senders = senders is None
-    active = Senders.from_config(config) if senders is None else senders
+    """Send everything due, batch by batch, until nothing is due (or `max_batches`).
+
+    A batch's messages are sent by `BOOKING_DISPATCH_THREADS` threads, each with its own SMTP
+    connection, HTTP session and database connection: sending is mostly waiting for the
+    other side, so a few threads keep one worker process busy. Given `senders`, one thread.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    threads = 1 if senders is not None else max(1, int(config["BOOKING_DISPATCH_THREADS"]))
+    lanes = _Lanes(engine=db.engine, config=config, senders=senders)
     report = DispatchReport()
     try:
-        for _ in range(max_batches):
-            batch = _dispatch_batch(now_fn=now_fn, senders=active, config=config)
-            report.add(batch)
-            if batch.claimed < int(config["BOOKING_DISPATCH_BATCH"]):
-                break
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dispatch") as pool:
+            for _ in range(max_batches):
+                batch = _dispatch_batch(now_fn=now_fn, lanes=lanes, pool=pool, app=app)
+                report.add(batch)
+                if batch.claimed < int(config["BOOKING_DISPATCH_BATCH"]):
+                    break
     finally:
-        if own_senders:
-            active.close()
+        lanes.close()
         db.session.remove()
     return report
 
 
 def _dispatch_batch(
-    *, now_fn: Callable[[], datetime], senders: Senders, config: Any
+    *, now_fn: Callable[[], datetime], lanes: _Lanes, pool: ThreadPoolExecutor, app: Flask
 ) -> DispatchReport:
+    config = app.config
     report = DispatchReport()
     lease = timedelta(seconds=int(config["BOOKING_NOTIFY_LEASE_SECONDS"]))
     claimed_at = now_fn()
@@ -173,19 +215,33 @@ def _dispatch_batch(
     items = _prepare(ids, now=claimed_at, config=config)
     # Stop sending well before the lease runs out: past it another worker may take the row.
     deadline = claimed_at + lease / 2
-    for position, item in enumerate(items):
+
+    def handle(item: _Outgoing) -> str:
+        with app.app_context():  # the clock and the senders may read the configuration
+            return handle_in_context(item)
+
+    def handle_in_context(item: _Outgoing) -> str:
+        senders, connection = lanes.get()
         now = now_fn()
-        if now >= deadline:
-            report.released += _release([i.id for i in items[position:]], token=token, now=now)
-            break
         try:
-            outcome = _deliver(item, token=token, senders=senders, now=now, config=config)
+            if now >= deadline:
+                return (
+                    "released"
+                    if _release([item.id], token=token, now=now, connection=connection)
+                    else "lost"
+                )
+            return _deliver(
+                item, token=token, senders=senders, now=now, config=config, connection=connection
+            )
         except Exception:
             # One bad row must not stop the batch; it stays claimed and is retried after the
             # lease, counting an attempt each time, so a poison message ends up `dead`.
             log.exception("dispatching notification %s failed unexpectedly", item.id)
-            db.session.rollback()
-            outcome = "lost"
+            if connection.in_transaction():
+                connection.rollback()
+            return "lost"
+
+    for outcome in pool.map(handle, items):
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
@@ -296,20 +352,33 @@ def _calendar(row: Notification, booking: Booking) -> CalendarPart | None:
     return CalendarPart(data=data, method=method)
 
 
-def _deliver(item: _Outgoing, *, token: str, senders: Senders, now: datetime, config: Any) -> str:
+def _deliver(
+    item: _Outgoing,
+    *,
+    token: str,
+    senders: Senders,
+    now: datetime,
+    config: Any,
+    connection: Connection,
+) -> str:
     """Send one prepared row (or record why not) and commit; return the outcome's name."""
+
+    def record(status: str, **values: Any) -> str:
+        marked = _mark(item.id, token, now=now, connection=connection, status=status, **values)
+        return status if marked else "lost"
+
     if item.skip is not None:
         status, reason = item.skip
-        values: dict[str, Any] = {"status": status, "skip_reason": reason}
         if status == "dead":
-            values = {"status": "dead", "last_error": reason}
-        return status if _mark(item.id, token, now=now, **values) else "lost"
+            return record("dead", last_error=reason)
+        return record(status, skip_reason=reason)
     assert item.facts is not None
     subject: str | None
+    message: EmailMessage | None = None
     try:
         if item.channel == "email":
             rendered = render_email(item.facts)
-            subject, body = rendered.subject, rendered.text
+            subject, text = rendered.subject, rendered.text
             message = build_email(
                 sender=config["BOOKING_MAIL_FROM"],
                 sender_name=DEPARTMENT_NAME,
@@ -320,61 +389,72 @@ def _deliver(item: _Outgoing, *, token: str, senders: Senders, now: datetime, co
                 date=now,
             )
         else:
-            sms_text = render_sms(item.facts)
-            subject, body = None, sms_text
+            subject, text = None, render_sms(item.facts)
     except ValueError as exc:
         # The message cannot be made from this booking's data: retrying cannot help, a person can.
-        error = f"cannot render the message: {exc}"[:500]
-        return "dead" if _mark(item.id, token, now=now, status="dead", last_error=error) else "lost"
-    if item.secret:
-        body = body.replace(item.secret, "[token]")
+        return record("dead", last_error=f"cannot render the message: {exc}"[:500])
     try:
-        if item.channel == "email":
+        if message is not None:
             senders.email.send(message)
         else:
-            senders.sms.send(to=item.recipient, text=sms_text)
+            senders.sms.send(to=item.recipient, text=text)
     except SendError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if exc.permanent or item.attempts >= int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
-            return (
-                "dead"
-                if _mark(item.id, token, now=now, status="dead", last_error=error)
-                else "lost"
-            )
+            return record("dead", last_error=error)
         delay = retry_delay(
             attempt=item.attempts,
             base_seconds=float(config["BOOKING_NOTIFY_RETRY_SECONDS"]),
             cap_seconds=float(config["BOOKING_NOTIFY_RETRY_CAP_SECONDS"]),
             rng=_jitter,
         )
-        marked = _mark(
-            item.id, token, now=now, status="failed", last_error=error, next_attempt_at=now + delay
-        )
-        return "failed" if marked else "lost"
-    marked = _mark(
-        item.id,
-        token,
-        now=now,
-        status="sent",
-        sent_at=now,
-        subject=subject,
-        body=body,
-        last_error=None,
+        return record("failed", last_error=error, next_attempt_at=now + delay)
+    # The copy kept for staff leaves out the manage token the message carried.
+    kept = text.replace(item.secret, "[token]") if item.secret else text
+    return record("sent", sent_at=now, subject=subject, body=kept, last_error=None)
+
+
+def _outcome_connection(engine: Engine) -> Connection:
+    """A connection for recording outcomes, kept for a whole run (one pool checkout)."""
+    connection = engine.connect()
+    if connection.dialect.name == "postgresql":
+        # Each outcome is one UPDATE: in autocommit it is one round trip instead of three
+        # (BEGIN, UPDATE, COMMIT), and a single statement is atomic by itself.
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+def _execute_outcome(connection: Connection, statement: Any) -> int:
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        rowcount = connection.execute(statement).rowcount
+        connection.commit()
+        return int(rowcount)
+    with write_intent(), connection.begin():  # SQLite: BEGIN IMMEDIATE … COMMIT
+        return int(connection.execute(statement).rowcount)
+
+
+def _mark(
+    notification_id: int,
+    token: str,
+    *,
+    now: datetime,
+    connection: Connection | None = None,
+    **values: Any,
+) -> bool:
+    """Record the outcome, only if this claim still holds the row; committed at once."""
+    if connection is None:
+        with _outcome_connection(db.engine) as own:
+            return _mark(notification_id, token, now=now, connection=own, **values)
+    table = Notification.__table__
+    # A Core statement: this runs once per message, and the ORM's bulk-update machinery
+    # would cost more than the round trip itself.
+    rowcount = _execute_outcome(
+        connection,
+        update(table)
+        .where(table.c.id == notification_id, table.c.claim_token == token)
+        .values(claim_token=None, updated_at=now, **values),
     )
-    return "sent" if marked else "lost"
-
-
-def _mark(notification_id: int, token: str, *, now: datetime, **values: Any) -> bool:
-    """Record the outcome, only if this claim still holds the row; commit."""
-    with write_intent():
-        result = db.session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, Notification.claim_token == token)
-            .values(claim_token=None, updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount != 1:
         log.warning(
             "notification %s: the claim ran out before its outcome was recorded", notification_id
         )
@@ -382,20 +462,18 @@ def _mark(notification_id: int, token: str, *, now: datetime, **values: Any) -> 
     return True
 
 
-def _release(ids: Sequence[int], *, token: str, now: datetime) -> int:
+def _release(ids: Sequence[int], *, token: str, now: datetime, connection: Connection) -> int:
     """Give back rows this claim will not get to, without counting an attempt."""
-    with write_intent():
-        result = db.session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.claim_token == token)
-            .values(
-                status="pending",
-                claim_token=None,
-                attempts=Notification.attempts - 1,
-                next_attempt_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    table = Notification.__table__
+    return _execute_outcome(
+        connection,
+        update(table)
+        .where(table.c.id.in_(ids), table.c.claim_token == token)
+        .values(
+            status="pending",
+            claim_token=None,
+            attempts=table.c.attempts - 1,
+            next_attempt_at=now,
+            updated_at=now,
+        ),
+    )
