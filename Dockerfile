@@ -19,4 +19,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
 # Migrations first (idempotent: Alembic applies only what is missing), then the web server.
+# The same image runs the job worker (notification dispatch, …) with another command:
+#   docker run … IMAGE flask --app booking worker
+# Run one or more of those beside the web containers; they coordinate through the database.
 CMD ["sh", "-c", "flask --app booking db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - 'booking:create_app()'"]
