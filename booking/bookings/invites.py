@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -9,6 +10,7 @@ from flask import current_app
 from booking.bookings.models import Booking
 from booking.calendar.ics import InviteEvent, Person, build_calendar
 from booking.fields import office_zone
+from booking.officers.models import Officer
 
 SUMMARY_PREFIX = {"sv": "Rådgivning", "en": "Advice"}
 MODE_DETAIL = {
@@ -25,11 +27,19 @@ MODE_DETAIL = {
 }
 
 
-def invite_event(booking: Booking) -> InviteEvent:
-    """The booking as an invitation event: stable UID, its SEQUENCE, both participants."""
+def invite_event(
+    booking: Booking, *, manage_link: str | None = None, officer: Officer | None = None
+) -> InviteEvent:
+    """The booking as an invitation event: stable UID, its SEQUENCE, both participants.
+
+    `manage_link` (with the applicant's token) goes into the applicant's copy only; others get
+    the booking's address without it. `officer` replaces the booking's current officer, for the
+    cancellation sent to an officer the meeting moved away from.
+    """
     public_url = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
     host = urlsplit(public_url).hostname or "booking"
     language = booking.language if booking.language in MODE_DETAIL else "sv"
+    attending = officer or booking.officer
     label = "Bokningsnummer" if language == "sv" else "Reference"
     manage = "Hantera bokningen" if language == "sv" else "Manage the booking"
     return InviteEvent(
@@ -41,19 +51,30 @@ def invite_event(booking: Booking) -> InviteEvent:
         summary=f"{SUMMARY_PREFIX[language]}: {booking.meeting_type.name}",
         description=(
             f"{label}: {booking.reference}\n"
-            f"{manage}: {public_url}/api/v1/bookings/{booking.reference}"
+            f"{manage}: {manage_link or f'{public_url}/api/v1/bookings/{booking.reference}'}"
         ),
         location=MODE_DETAIL[language][booking.mode],
         organizer=Person(name="Bygglovsavdelningen", email=current_app.config["BOOKING_MAIL_FROM"]),
         attendees=[
             (Person(name=booking.applicant_name, email=booking.applicant_email), "REQ-PARTICIPANT"),
-            (Person(name=booking.officer.name, email=booking.officer.email), "REQ-PARTICIPANT"),
+            (Person(name=attending.name, email=attending.email), "REQ-PARTICIPANT"),
         ],
         status="CANCELLED" if booking.status == "cancelled" else "CONFIRMED",
     )
 
 
-def current_invite(booking: Booking) -> tuple[bytes, str]:
+def current_invite(booking: Booking, *, manage_link: str | None = None) -> tuple[bytes, str]:
     """Return the calendar bytes and its iTIP method (REQUEST, or CANCEL when cancelled)."""
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
-    return build_calendar(events=[invite_event(booking)], method=method, zone=office_zone()), method
+    event = invite_event(booking, manage_link=manage_link)
+    return build_calendar(events=[event], method=method, zone=office_zone()), method
+
+
+def cancel_for_officer(booking: Booking, officer: Officer) -> bytes:
+    """The CANCEL for an officer the booking moved away from (same UID, the current SEQUENCE)."""
+    # RFC 5546 §3.2.5: a CANCEL for some attendees lists just those; the applicant stays invited.
+    event = replace(
+        invite_event(booking, officer=officer),
+        attendees=[(Person(name=officer.name, email=officer.email), "REQ-PARTICIPANT")],
+    )
+    return build_calendar(events=[event], method="CANCEL", zone=office_zone())

@@ -137,7 +137,12 @@ class BookingInvite(MethodView):
         booking = service.get_booking_for(
             reference=reference, manage_token=_manage_token(), staff=staff
         )
-        data, method = current_invite(booking)
+        token = _manage_token() if staff is None else None
+        link = None
+        if token:
+            base = current_app.config["BOOKING_PUBLIC_URL"]
+            link = manage_url(public_url=base, reference=booking.reference, token=token)
+        data, method = current_invite(booking, manage_link=link)
         return Response(
             data,
             200,

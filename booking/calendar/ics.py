@@ -150,7 +150,10 @@ def _vtimezone_ical(zone: ZoneInfo, first_year: int, last_year: int) -> bytes:
 
 
 def parse_events(data: bytes) -> list[dict[str, object]]:
-    """Parse iCalendar bytes into one dict per VEVENT: uid, sequence, start, end, status, method."""
+    """Parse iCalendar bytes into one dict per VEVENT.
+
+    Keys: uid, sequence, start, end, status, method, description, attendees (mailto addresses).
+    """
     parsed = Calendar.from_ical(data)
     method_value = parsed.get("METHOD")
     method = str(method_value) if method_value is not None else None
@@ -167,9 +170,17 @@ def parse_events(data: bytes) -> list[dict[str, object]]:
                 "end": component.end,
                 "status": str(status_value) if status_value is not None else None,
                 "method": method,
+                "description": str(component.get("DESCRIPTION", "")),
+                "attendees": [str(a) for a in _as_list(component.get("ATTENDEE"))],
             }
         )
     return result
+
+
+def _as_list(value: object) -> list[object]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _event(invite: InviteEvent, *, method: str, zone: ZoneInfo) -> Event:

@@ -26,7 +26,7 @@ from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import joinedload
 
-from booking.bookings.invites import current_invite
+from booking.bookings.invites import cancel_for_officer, current_invite
 from booking.bookings.links import manage_token_for, manage_url
 from booking.bookings.models import Booking
 from booking.core.backoff import retry_delay
@@ -270,7 +270,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
         facts = calendar = secret = None
         if skip is None and row.booking is not None:
             facts, secret = _facts(row, row.booking, config=config)
-            calendar = _calendar(row, row.booking)
+            calendar = _calendar(row, row.booking, facts.manage_url)
         digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24]
         items.append(
             _Outgoing(
@@ -342,13 +342,16 @@ def _facts(row: Notification, booking: Booking, *, config: Any) -> tuple[Booking
     return facts, token
 
 
-def _calendar(row: Notification, booking: Booking) -> CalendarPart | None:
+def _calendar(row: Notification, booking: Booking, manage_link: str | None) -> CalendarPart | None:
+    """The iMIP part of a notice e-mail: the applicant's or officer's copy of the invitation."""
     if row.channel != "email" or row.kind == "reminder":
         return None
     if row.kind == "cancelled" and booking.status == "confirmed":
-        # An officer the booking moved away from: the current invite (REQUEST) is not theirs.
-        return None
-    data, method = current_invite(booking)
+        # An officer the booking moved away from: a CANCEL addressed to them alone.
+        if row.officer is None:
+            return None
+        return CalendarPart(data=cancel_for_officer(booking, row.officer), method="CANCEL")
+    data, method = current_invite(booking, manage_link=manage_link)
     return CalendarPart(data=data, method=method)
 
 

@@ -102,11 +102,16 @@ def test_the_confirmation_arrives_by_mail_and_sms(
     assert client.get(link.removeprefix("http://booking.test")).status_code == 200
     method, event = _calendar(message)
     assert method == "REQUEST" and event["sequence"] == 0
+    # The applicant's copy of the invitation carries their manage link; the officer's does not.
+    assert booking["manage_token"] in str(event["description"])
 
     officer_mail = _mails_to(smtp, _row(app, audience="officer").recipient)
     assert len(officer_mail) == 1
     officer_text = officer_mail[0].message.get_body(preferencelist=("plain",)).get_content()
     assert booking["manage_token"] not in officer_text
+    officer_method, officer_event = _calendar(officer_mail[0].message)
+    assert officer_method == "REQUEST" and officer_event["uid"] == event["uid"]
+    assert booking["manage_token"] not in str(officer_event["description"])
 
     (sent_sms,) = sms.messages
     assert sent_sms.to == "+46701234567"
@@ -353,3 +358,38 @@ def test_the_log_backends_keep_bodies_and_tokens_out_of_the_log(
     assert "mail" in logged.lower() or "sms" in logged.lower()
     for secret in (booking["manage_token"], "asa@example.org", "+46701234567", "0701234567"):
         assert secret not in logged
+
+
+def test_a_move_to_another_officer_cancels_in_the_first_officers_calendar(
+    app: Flask,
+    client: FlaskClient,
+    world: Any,
+    factory: Any,
+    outbound: tuple[SmtpServer, SmsGateway],
+) -> None:
+    smtp, _ = outbound
+    booking = _book(client, applicant={"phone": None})
+    _dispatch(app)
+    first = _row(app, kind="confirmation", audience="officer").recipient
+    factory.absence(
+        officer_id=booking["officer"]["id"],
+        start=datetime(2027, 3, 4, 0, 0, tzinfo=STOCKHOLM),
+        end=datetime(2027, 3, 5, 0, 0, tzinfo=STOCKHOLM),
+    )
+    moved = client.post(
+        f"/api/v1/bookings/{booking['reference']}/reschedule",
+        json={"start": "2027-03-04T10:00:00+01:00"},
+        headers={"X-Booking-Token": booking["manage_token"]},
+    )
+    assert moved.status_code == 200
+    smtp.reset()
+    assert _dispatch(app).sent == 3
+    second = _row(app, kind="confirmation", audience="officer", booking_version=1).recipient
+    assert second != first
+    (to_first,) = _mails_to(smtp, first)
+    method, event = _calendar(to_first.message)
+    assert method == "CANCEL" and event["sequence"] == 1
+    assert event["attendees"] == [f"mailto:{first}"]
+    (to_second,) = _mails_to(smtp, second)
+    method, new_event = _calendar(to_second.message)
+    assert method == "REQUEST" and new_event["uid"] == event["uid"]
