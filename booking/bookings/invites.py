@@ -27,6 +27,11 @@ MODE_DETAIL = {
 }
 
 
+def booking_uid(*, reference: str, public_url: str) -> str:
+    """The booking's iCalendar UID: one for its invitations and the calendar feeds alike."""
+    return f"{reference}@{urlsplit(public_url).hostname or 'booking'}"
+
+
 def invite_event(
     booking: Booking, *, manage_link: str | None = None, officer: Officer | None = None
 ) -> InviteEvent:
@@ -37,13 +42,12 @@ def invite_event(
     cancellation sent to an officer the meeting moved away from.
     """
     public_url = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
-    host = urlsplit(public_url).hostname or "booking"
     language = booking.language if booking.language in MODE_DETAIL else "sv"
     attending = officer or booking.officer
     label = "Bokningsnummer" if language == "sv" else "Reference"
     manage = "Hantera bokningen" if language == "sv" else "Manage the booking"
     return InviteEvent(
-        uid=f"{booking.reference}@{host}",
+        uid=booking_uid(reference=booking.reference, public_url=public_url),
         sequence=booking.sequence,
         dtstamp=booking.updated_at,
         start=booking.start_at,
