@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bench import cpu
+from bench import bookingprofile, cpu
 from bench.dataset import (
     ABSENCES,
     BOOKINGS,
@@ -493,6 +493,7 @@ class DatabaseRun:
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     breakdowns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    booking_breakdown: dict[str, Any] = field(default_factory=dict)
     throughput: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
@@ -517,6 +518,13 @@ def bench_database(
                 run.breakdowns[name] = breakdown(
                     app, lambda i, q=query: q(i, seeded), requests=min(args.requests, 100)
                 )
+            # Company slots near the end of the horizon, apart from measure_posts' window.
+            starts = bookingprofile.free_starts(app, 85, 5)
+            run.booking_breakdown = bookingprofile.breakdown(
+                app,
+                lambda n: booking_body(starts.pop(), "company", 80_000 + n),
+                requests=min(args.requests // 2, 100),
+            )
         finally:
             with app.app_context():
                 db.session.remove()
@@ -854,6 +862,22 @@ def write_results(
         for name, result in run.breakdowns.items():
             lines += ["", f"### {run.name}: {SLOT_LABELS[name]}", "", format_breakdown(result)]
 
+    lines += ["", "## Where a booking spends its time", ""]
+    lines.append(
+        "Median per granted POST /bookings, one at a time in-process (bench/bookingprofile.py: "
+        "the booking path's steps wrapped and timed with perf_counter). Wall time: on PostgreSQL "
+        "it includes waiting for the server. `python -m bench.bookingprofile --db postgres` adds "
+        "a cProfile listing."
+    )
+    for run in runs:
+        if run.booking_breakdown:
+            lines += [
+                "",
+                f"### {run.name}: POST /bookings, granted",
+                "",
+                bookingprofile.format_breakdown(run.booking_breakdown),
+            ]
+
     lines += [
         "",
         "## Reproduce",
@@ -862,6 +886,7 @@ def write_results(
         "make bench                      # or: .venv/bin/python -m bench.run",
         ".venv/bin/python -m bench.run --db sqlite --duration 5   # quicker, one database",
         ".venv/bin/python -m bench.slotprofile --db postgres --query team62   # profile one query",
+        ".venv/bin/python -m bench.bookingprofile --db postgres   # profile granted bookings",
         "```",
         "",
         "PostgreSQL: `BENCH_POSTGRES_URL` (default `postgresql://postgres@127.0.0.1:5432/test`) "

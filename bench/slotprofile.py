@@ -191,10 +191,10 @@ def breakdown(app: Flask, path: Callable[[int], str], requests: int = 100) -> di
 
 BREAKDOWN_LABELS = (
     ("total", "whole request (test client)"),
-    ("meeting_type_and_team", "meeting type + team routing (2–3 queries)"),
-    ("load_schedules", "load_schedules (hours, bookings, absences)"),
+    ("meeting_type_and_team", "meeting type + team routing (cached configuration)"),
+    ("load_schedules", "load_schedules (busy time: bookings + absences, one query)"),
     ("load_schedules_sql", "  of which SQL cursor.execute"),
-    ("office_calendar", "office_calendar (closures query)"),
+    ("office_calendar", "office_calendar (cached with the closures)"),
     ("compute_slots", "core compute_slots"),
     ("rest_of_search", "rest of find_slots (window, notice)"),
     ("formatting", "formatting slots (fromtimestamp + isoformat)"),

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import make_url, text
 
 from booking import create_app
+from booking.config_cache import clear_config
 from booking.db import Base
 from booking.extensions import db
 
@@ -118,6 +119,8 @@ def _clean_state(request: pytest.FixtureRequest, clock: Clock) -> Iterator[None]
             else:
                 for table in reversed(Base.metadata.sorted_tables):
                     connection.execute(table.delete())
+        # The tables were emptied behind the session's back: forget the cached configuration.
+        clear_config(app)
 
 
 @pytest.fixture

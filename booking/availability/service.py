@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import and_, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, select, union_all
 
 from booking.availability.models import Closure
-from booking.bookings.models import Booking, holds_time_in
+from booking.bookings.models import MAX_BUSY_SPAN, Booking
+from booking.config_cache import MeetingTypeConfig, OfficerConfig, TeamConfig, current_config
 from booking.core.calendar_days import OfficeCalendar
 from booking.core.slots import (
     MeetingRule,
@@ -21,12 +22,11 @@ from booking.core.slots import (
     compute_slots,
     local_instant,
 )
-from booking.db import epoch
+from booking.db import UTCDateTime, epoch
 from booking.errors import Conflict, ValidationProblem
 from booking.extensions import db
 from booking.fields import office_zone
-from booking.officers.models import Absence, Officer, WeeklyHours, officer_teams
-from booking.teams.models import MeetingType, Team
+from booking.officers.models import Absence
 from booking.teams.service import get_meeting_type, route_team
 
 DAY = 86_400
@@ -36,11 +36,11 @@ DAY = 86_400
 class SlotSearch:
     """The routed team and its free slots."""
 
-    team: Team
+    team: TeamConfig
     slots: list[Slot]
 
 
-def meeting_rule(meeting_type: MeetingType) -> MeetingRule:
+def meeting_rule(meeting_type: MeetingTypeConfig) -> MeetingRule:
     """Return the core's view of a meeting type."""
     return MeetingRule(
         duration=meeting_type.duration_minutes,
@@ -50,104 +50,117 @@ def meeting_rule(meeting_type: MeetingType) -> MeetingRule:
     )
 
 
-def office_calendar(*, first_day: date, last_day: date) -> OfficeCalendar:
-    """Return the office calendar with the closures between the two local dates."""
-    rows = db.session.execute(
-        select(Closure.day, Closure.close_from_minute, Closure.reason).where(
-            Closure.day >= first_day, Closure.day <= last_day
-        )
-    ).all()
-    settings = current_app.extensions["booking_calendar"]
-    return OfficeCalendar(
-        closures={day: (close_from, reason) for day, close_from, reason in rows},
-        early_closing_minute=settings["minute"],
-        early_closing_days=settings["days"],
+def office_calendar() -> OfficeCalendar:
+    """Return the office calendar: holidays, early closing and every closure (cached)."""
+    return current_config().calendar
+
+
+def bookable_officers(
+    *, team: TeamConfig, officer_ids: Sequence[int] | None
+) -> list[OfficerConfig]:
+    """The team's active officers with weekly hours (of those given, when given), by id."""
+    officers = current_config().officers
+    wanted = team.officer_ids if officer_ids is None else sorted(set(officer_ids))
+    found = [officers.get(officer_id) for officer_id in wanted]
+    return [
+        officer
+        for officer in found
+        if officer is not None
+        and officer.active
+        and officer.weekly_hours
+        and team.id in officer.team_ids
+    ]
+
+
+@cache
+def _busy_time_statement(*, excluding_booking: bool) -> CompoundSelect:
+    """Busy time of the officers `:ids` overlapping [`:lower`, `:upper`): bookings, absences.
+
+    Built once, with bind parameters: building and cache-keying a statement costs more than
+    SQLite takes to run it. The bookings' condition is `holds_time_in`, whose bound from below
+    (`:floor` = lower - MAX_BUSY_SPAN) keeps the index scan off each officer's history.
+    """
+    ids = bindparam("ids", expanding=True)
+    lower = bindparam("lower", type_=UTCDateTime())
+    upper = bindparam("upper", type_=UTCDateTime())
+    bookings = select(
+        Booking.officer_id, epoch(Booking.busy_start_at), epoch(Booking.busy_end_at)
+    ).where(
+        Booking.officer_id.in_(ids),
+        Booking.status == "confirmed",
+        Booking.busy_start_at < upper,
+        Booking.busy_end_at > lower,
+        Booking.busy_start_at > bindparam("floor", type_=UTCDateTime()),
     )
-
-
-def _as_datetime(instant: int) -> datetime:
-    return datetime.fromtimestamp(instant, UTC)
+    if excluding_booking:
+        bookings = bookings.where(Booking.id != bindparam("exclude"))
+    absences = select(Absence.officer_id, epoch(Absence.start_at), epoch(Absence.end_at)).where(
+        Absence.officer_id.in_(ids), Absence.start_at < upper, Absence.end_at > lower
+    )
+    return union_all(bookings, absences)
 
 
 def load_schedules(
     *,
-    team_id: int | None,
-    officer_ids: Sequence[int] | None,
+    officers: Sequence[OfficerConfig],
     span_start: int,
     span_end: int,
     exclude_booking_id: int | None = None,
 ) -> list[OfficerSchedule]:
-    """Load hours and busy time of the team's active officers, in three queries."""
-    hours_query = (
-        select(Officer.id, WeeklyHours.weekday, WeeklyHours.start_minute, WeeklyHours.end_minute)
-        .outerjoin(WeeklyHours, WeeklyHours.officer_id == Officer.id)
-        .where(Officer.active.is_(True))
-    )
-    if team_id is not None:
-        hours_query = hours_query.join(
-            officer_teams,
-            and_(officer_teams.c.officer_id == Officer.id, officer_teams.c.team_id == team_id),
-        )
-    if officer_ids is not None:
-        hours_query = hours_query.where(Officer.id.in_(officer_ids))
-    hours: dict[int, dict[int, list[tuple[int, int]]]] = {}
-    for officer_id, weekday, start, end in db.session.execute(hours_query):
-        week = hours.setdefault(officer_id, {})
-        if weekday is not None:
-            week.setdefault(weekday, []).append((start, end))
-    if not hours:
+    """Combine the officers' (cached) hours with their busy time in [span_start, span_end).
+
+    Bookings and absences are never cached: one statement reads both.
+    """
+    if not officers:
         return []
-    ids = sorted(hours)
+    ids = [officer.id for officer in officers]
     busy: dict[int, list[tuple[int, int]]] = {officer_id: [] for officer_id in ids}
-    lower, upper = _as_datetime(span_start), _as_datetime(span_end)
-    booking_query = select(
-        Booking.officer_id, epoch(Booking.busy_start_at), epoch(Booking.busy_end_at)
-    ).where(Booking.officer_id.in_(ids), holds_time_in(lower, upper))
-    if exclude_booking_id is not None:
-        booking_query = booking_query.where(Booking.id != exclude_booking_id)
-    absence_query = select(
-        Absence.officer_id, epoch(Absence.start_at), epoch(Absence.end_at)
-    ).where(Absence.officer_id.in_(ids), Absence.start_at < upper, Absence.end_at > lower)
-    # One round trip for both kinds of busy time.
-    for officer_id, start, end in db.session.execute(union_all(booking_query, absence_query)):
+    lower = datetime.fromtimestamp(span_start, UTC)
+    parameters = {
+        "ids": ids,
+        "lower": lower,
+        "upper": datetime.fromtimestamp(span_end, UTC),
+        "floor": lower - MAX_BUSY_SPAN,
+        "exclude": exclude_booking_id,
+    }
+    statement = _busy_time_statement(excluding_booking=exclude_booking_id is not None)
+    for officer_id, start, end in db.session.execute(statement, parameters):
         busy[officer_id].append((start, end))
     return [
         OfficerSchedule(
-            officer_id=officer_id, weekly_hours=hours[officer_id], busy=busy[officer_id]
+            officer_id=officer.id, weekly_hours=officer.weekly_hours, busy=busy[officer.id]
         )
-        for officer_id in ids
+        for officer in officers
     ]
 
 
-def _check_officer_in_team(*, officer_id: int, team: Team, field: str) -> None:
-    active = db.session.scalars(
-        select(Officer.active)
-        .join(
-            officer_teams,
-            and_(officer_teams.c.officer_id == Officer.id, officer_teams.c.team_id == team.id),
-        )
-        .where(Officer.id == officer_id)
-    ).first()
-    if active is None:
+def _check_officer_in_team(*, officer_id: int, team: TeamConfig, field: str) -> None:
+    officer = current_config().officers.get(officer_id)
+    if officer is None or team.id not in officer.team_ids:
         raise ValidationProblem(
             errors={field: [f"Officer {officer_id} does not serve team '{team.slug}'."]}
         )
-    if not active:
+    if not officer.active:
         raise ValidationProblem(errors={field: [f"Officer {officer_id} is not taking bookings."]})
 
 
 def compute_team_slots(
     *,
-    team: Team,
-    meeting_type: MeetingType,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
     first_day: date,
     last_day: date,
     officer_ids: Sequence[int] | None,
     is_staff: bool,
     now: datetime,
     exclude_booking_id: int | None = None,
+    busy_window: tuple[int, int] | None = None,
 ) -> list[Slot]:
-    """Free slots of the team (or the given officers of it) between two local dates."""
+    """Free slots of the team (or the given officers of it) between two local dates.
+
+    `busy_window` narrows the busy time read to [start, end) epoch seconds: enough for a
+    caller that only asks about starts whose padded span lies inside it.
+    """
     zone = office_zone()
     notice = meeting_type.staff_min_notice_minutes if is_staff else meeting_type.min_notice_minutes
     earliest, latest = booking_window(
@@ -157,23 +170,28 @@ def compute_team_slots(
     last_day = min(last_day, datetime.fromtimestamp(latest, zone).date())
     if first_day > last_day:
         return []
-    margin = (meeting_type.buffer_before_minutes + meeting_type.buffer_after_minutes) * 60 + DAY
+    officers = bookable_officers(team=team, officer_ids=officer_ids)
+    if not officers:
+        return []
+    if busy_window is None:
+        margin = (meeting_type.buffer_before_minutes + meeting_type.buffer_after_minutes) * 60 + DAY
+        busy_window = (
+            local_instant(first_day, 0, zone) - margin,
+            local_instant(last_day + timedelta(days=1), 0, zone) + margin,
+        )
     schedules = load_schedules(
-        team_id=team.id,
-        officer_ids=officer_ids,
-        span_start=local_instant(first_day, 0, zone) - margin,
-        span_end=local_instant(last_day + timedelta(days=1), 0, zone) + margin,
+        officers=officers,
+        span_start=busy_window[0],
+        span_end=busy_window[1],
         exclude_booking_id=exclude_booking_id,
     )
-    if not schedules:
-        return []
     return compute_slots(
         officers=schedules,
         meeting=meeting_rule(meeting_type),
         first_day=first_day,
         last_day=last_day,
         zone=zone,
-        calendar=office_calendar(first_day=first_day, last_day=last_day),
+        calendar=office_calendar(),
         earliest=earliest,
         latest=latest,
     )
@@ -213,8 +231,8 @@ def find_slots(
 
 def free_officers_at(
     *,
-    team: Team,
-    meeting_type: MeetingType,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
     start: datetime,
     officer_ids: Sequence[int] | None,
     is_staff: bool,
@@ -227,6 +245,12 @@ def free_officers_at(
     if instant != start.timestamp():
         return []
     day = datetime.fromtimestamp(instant, zone).date()
+    # Only busy time overlapping this meeting's padded span can keep an officer from it; the
+    # other starts of the day computed alongside are not used.
+    padded = (
+        instant - meeting_type.buffer_before_minutes * 60,
+        instant + (meeting_type.duration_minutes + meeting_type.buffer_after_minutes) * 60,
+    )
     slots = compute_team_slots(
         team=team,
         meeting_type=meeting_type,
@@ -236,6 +260,7 @@ def free_officers_at(
         is_staff=is_staff,
         now=now,
         exclude_booking_id=exclude_booking_id,
+        busy_window=padded,
     )
     for slot in slots:
         if slot.start == instant:

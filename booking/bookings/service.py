@@ -9,16 +9,23 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
 from booking.availability.service import free_officers_at
 from booking.bookings.links import manage_token_for
-from booking.bookings.models import Booking, IdempotencyRecord, holds_time_in
+from booking.bookings.models import MAX_BUSY_SPAN, Booking, IdempotencyRecord
+from booking.config_cache import (
+    MeetingTypeConfig,
+    TeamConfig,
+    current_config,
+    refreshed_config,
+)
 from booking.core.identity import (
     InvalidIdentifier,
     normalise_company_identifier,
@@ -26,6 +33,7 @@ from booking.core.identity import (
 )
 from booking.core.routing import OfficerChoice, OfficerLoad, choose_officer
 from booking.core.slots import local_instant
+from booking.db import UTCDateTime
 from booking.errors import Conflict, NotFound, SlotUnavailable, ValidationProblem
 from booking.extensions import db
 from booking.fields import office_zone
@@ -115,59 +123,128 @@ def _week_bounds(start: datetime) -> tuple[datetime, datetime]:
     return lower, upper
 
 
-def _officer_loads(officer_ids: Sequence[int], start: datetime) -> list[OfficerLoad]:
-    lower, upper = _week_bounds(start)
-    counts = dict(
-        db.session.execute(
-            select(Booking.officer_id, func.count())
-            .where(
-                Booking.officer_id.in_(officer_ids),
-                Booking.status == "confirmed",
-                Booking.start_at >= lower,
-                Booking.start_at < upper,
-            )
-            .group_by(Booking.officer_id)
-        ).all()
+@cache
+def _loads_statement(*, recheck: bool, excluding_booking: bool) -> Select[Any]:
+    """Id, last assignment and confirmed bookings in [`:week_start`, `:week_end`) of `:ids`.
+
+    With `recheck`, officers whose confirmed bookings overlap [`:busy_start`, `:busy_end`) are
+    left out (the condition of `holds_time_in`, `:floor` bounding the scan from below). Built
+    once, with bind parameters: building and cache-keying a statement costs more than SQLite
+    takes to run it.
+    """
+    week_count = (
+        select(func.count(Booking.id))
+        .where(
+            Booking.officer_id == Officer.id,
+            Booking.status == "confirmed",
+            Booking.start_at >= bindparam("week_start", type_=UTCDateTime()),
+            Booking.start_at < bindparam("week_end", type_=UTCDateTime()),
+        )
+        .correlate(Officer)
+        .scalar_subquery()
     )
-    last = dict(
-        db.session.execute(
-            select(Officer.id, Officer.last_assigned_at).where(Officer.id.in_(officer_ids))
-        ).all()
+    query = select(Officer.id, Officer.last_assigned_at, week_count).where(
+        Officer.id.in_(bindparam("ids", expanding=True))
+    )
+    if recheck:
+        overlapping = select(Booking.id).where(
+            Booking.officer_id == Officer.id,
+            Booking.status == "confirmed",
+            Booking.busy_start_at < bindparam("busy_end", type_=UTCDateTime()),
+            Booking.busy_end_at > bindparam("busy_start", type_=UTCDateTime()),
+            Booking.busy_start_at > bindparam("floor", type_=UTCDateTime()),
+        )
+        if excluding_booking:
+            overlapping = overlapping.where(Booking.id != bindparam("exclude"))
+        query = query.where(~overlapping.correlate(Officer).exists())
+    return query
+
+
+def _officer_loads(
+    officer_ids: Sequence[int],
+    start: datetime,
+    *,
+    recheck: MeetingTypeConfig | None = None,
+    exclude_booking_id: int | None = None,
+) -> list[OfficerLoad]:
+    """Each officer's confirmed bookings in the ISO week of `start` and last assignment.
+
+    With `recheck` (the meeting type), officers that a confirmed booking now holds at `start`
+    are left out, in the same statement.
+    """
+    week_start, week_end = _week_bounds(start)
+    parameters: dict[str, Any] = {
+        "ids": list(officer_ids),
+        "week_start": week_start,
+        "week_end": week_end,
+        "exclude": exclude_booking_id,
+    }
+    if recheck is not None:
+        _, _, busy_start, busy_end = _busy_span(recheck, start)
+        parameters.update(
+            busy_start=busy_start, busy_end=busy_end, floor=busy_start - MAX_BUSY_SPAN
+        )
+    statement = _loads_statement(
+        recheck=recheck is not None, excluding_booking=exclude_booking_id is not None
     )
     return [
         OfficerLoad(
             officer_id=officer_id,
-            bookings_this_week=counts.get(officer_id, 0),
-            last_assigned_at=int(last[officer_id].timestamp()) if last.get(officer_id) else None,
+            bookings_this_week=count,
+            last_assigned_at=int(last.timestamp()) if last is not None else None,
         )
-        for officer_id in officer_ids
+        for officer_id, last, count in db.session.execute(statement, parameters)
     ]
+
+
+# Built once, like `_loads_statement`.
+_LOCK_OFFICERS = (
+    select(Officer.id)
+    .where(Officer.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Officer.id)
+    .with_for_update()
+)
+# The rows a new booking links to, in one statement: the response and the outbox read them.
+_BOOKING_ROWS = (
+    select(Officer, Team, MeetingType)
+    .select_from(Officer)
+    .join(Team, Team.id == bindparam("team_id"))
+    .join(MeetingType, MeetingType.id == bindparam("meeting_type_id"))
+    .where(Officer.id == bindparam("officer_id"))
+)
 
 
 def _lock_officers(officer_ids: Sequence[int]) -> None:
     # PostgreSQL: row locks in id order serialise bookings per officer without deadlocks.
-    # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE already serialises every writer.
-    db.session.execute(
-        select(Officer.id).where(Officer.id.in_(officer_ids)).order_by(Officer.id).with_for_update()
-    ).all()
+    db.session.execute(_LOCK_OFFICERS, {"ids": list(officer_ids)}).all()
 
 
 def _is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """The officer a booking goes to (locked on PostgreSQL), the rows it links to, and why."""
+
+    officer: Officer
+    team: Team
+    meeting_type: MeetingType
+    choice: OfficerChoice
+
+
 def _claim_officer(
     *,
-    team: Team,
-    meeting_type: MeetingType,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
     start: datetime,
     candidates: Sequence[int] | None,
     preferred_id: int | None,
     is_staff: bool,
     now: datetime,
     exclude_booking_id: int | None = None,
-) -> OfficerChoice:
-    """Lock the free candidates, re-check them under the lock and choose one fairly (or 409)."""
+) -> _Claim:
+    """Search once, lock the free candidates and re-check them (PostgreSQL), choose fairly."""
     free = free_officers_at(
         team=team,
         meeting_type=meeting_type,
@@ -177,51 +254,46 @@ def _claim_officer(
         now=now,
         exclude_booking_id=exclude_booking_id,
     )
-    if free:
+    if not free:
+        raise _slot_unavailable()
+    if _is_sqlite():
+        # Every writing request began with BEGIN IMMEDIATE: no other writer has run since the
+        # search, so what it found still holds.
+        loads = _officer_loads(free, start)
+    else:
         _lock_officers(free)
-        if not _is_sqlite():
-            # Another transaction may have booked one of them between our read and our lock;
-            # hours, absences and closures are not part of the race, bookings are.
-            free = _without_overlapping_bookings(free, meeting_type, start, exclude_booking_id)
-    choice = (
-        choose_officer(candidates=_officer_loads(free, start), preferred_id=preferred_id)
-        if free
-        else None
-    )
-    if choice is None:
-        raise SlotUnavailable(
-            "That time is not free. Ask GET /api/v1/slots for the times that are."
+        # Another transaction may have booked one of them between our search and our lock (we
+        # may have waited for its commit). Hours, absences and closures are not part of the
+        # race, bookings are: a statement of its own sees that booking.
+        loads = _officer_loads(
+            free, start, recheck=meeting_type, exclude_booking_id=exclude_booking_id
         )
-    return choice
+    choice = choose_officer(candidates=loads, preferred_id=preferred_id)
+    if choice is None:
+        raise _slot_unavailable()
+    officer, team_row, meeting_type_row = db.session.execute(
+        _BOOKING_ROWS,
+        {"officer_id": choice.officer_id, "team_id": team.id, "meeting_type_id": meeting_type.id},
+    ).one()
+    return _Claim(officer, team_row, meeting_type_row, choice)
 
 
-def _without_overlapping_bookings(
-    officer_ids: Sequence[int],
-    meeting_type: MeetingType,
-    start: datetime,
-    exclude_booking_id: int | None,
-) -> list[int]:
-    _, _, busy_start, busy_end = _busy_span(meeting_type, start)
-    query = select(Booking.officer_id).where(
-        Booking.officer_id.in_(officer_ids), holds_time_in(busy_start, busy_end)
-    )
-    if exclude_booking_id is not None:
-        query = query.where(Booking.id != exclude_booking_id)
-    taken = set(db.session.scalars(query))
-    return [officer_id for officer_id in officer_ids if officer_id not in taken]
+def _slot_unavailable() -> SlotUnavailable:
+    return SlotUnavailable("That time is not free. Ask GET /api/v1/slots for the times that are.")
 
 
 def _flush_or_conflict() -> None:
+    # No savepoint: nothing runs after a failed insert, the request ends in a 409 and its
+    # transaction is rolled back.
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError as exc:
         # The exclusion constraint caught what the locks should have: still a 409, never a 500.
         raise SlotUnavailable("That time was just taken.") from exc
 
 
 def _busy_span(
-    meeting_type: MeetingType, start: datetime
+    meeting_type: MeetingTypeConfig, start: datetime
 ) -> tuple[datetime, datetime, datetime, datetime]:
     end = start + timedelta(minutes=meeting_type.duration_minutes)
     return (
@@ -269,12 +341,13 @@ def book_slot(
         if replay is not None:
             return replay
         record = IdempotencyRecord(key_hash=key_hash, request_hash=fingerprint, created_at=now)
-        db.session.add(record)
         try:
             # Claim the key first: a concurrent request with the same key waits here on
-            # PostgreSQL's unique index until we commit, then replays our booking.
+            # PostgreSQL's unique index until we commit, then replays our booking. The record
+            # is added inside the savepoint (begin_nested flushes what is pending before it),
+            # so a clash rolls back to the savepoint and the replay can still read.
             with db.session.begin_nested():
-                db.session.flush()
+                db.session.add(record)
         except IntegrityError:
             replay = _replay(key_hash, fingerprint, secret_key)
             if replay is None:
@@ -296,14 +369,14 @@ def book_slot(
     )
     preferred = data.get("officer_id")
     if preferred is not None:
-        officer = db.session.get(Officer, preferred)
-        if officer is None or team.id not in {t.id for t in officer.teams}:
+        officer = current_config().officers.get(preferred)
+        if officer is None or team.id not in officer.team_ids:
             raise ValidationProblem(
                 errors={"officer_id": [f"Officer {preferred} does not serve team '{team.slug}'."]}
             )
 
     start: datetime = data["start"]
-    choice = _claim_officer(
+    claim = _claim_officer(
         team=team,
         meeting_type=meeting_type,
         start=start,
@@ -317,14 +390,12 @@ def book_slot(
     reference = new_reference()
     manage_token = manage_token_for(secret_key=secret_key, reference=reference)
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
-    officer_row = db.session.get(Officer, choice.officer_id)
-    assert officer_row is not None
-    officer_row.last_assigned_at = now
+    claim.officer.last_assigned_at = now
     booking = Booking(
         reference=reference,
-        meeting_type=meeting_type,
-        team=team,
-        officer=officer_row,
+        meeting_type=claim.meeting_type,
+        team=claim.team,
+        officer=claim.officer,
         start_at=start_at,
         end_at=end_at,
         busy_start_at=busy_start,
@@ -339,7 +410,7 @@ def book_slot(
         created_by_token_id=staff.id if staff is not None else None,
         manage_token_hash=hash_secret(manage_token),
         team_reason=team_choice.reason,
-        officer_reason=choice.reason,
+        officer_reason=claim.choice.reason,
         officer_requested=preferred is not None,
         sequence=0,
         created_at=now,
@@ -396,6 +467,19 @@ def cancel_booking(*, booking: Booking, reason: str | None, now: datetime) -> Bo
     return booking
 
 
+def _configuration_of(booking: Booking) -> tuple[MeetingTypeConfig, TeamConfig]:
+    """The booking's meeting type and team as cached; reloaded once if either is newer."""
+    config = current_config()
+    meeting_type = config.meeting_types_by_id.get(booking.meeting_type_id)
+    team = config.teams.get(booking.team_id)
+    if meeting_type is None or team is None:
+        # Made by another instance within the cache's TTL: it exists (foreign keys).
+        config = refreshed_config()
+        meeting_type = config.meeting_types_by_id[booking.meeting_type_id]
+        team = config.teams[booking.team_id]
+    return meeting_type, team
+
+
 def reschedule_booking(
     *, booking: Booking, start: datetime, staff: StaffToken | None, now: datetime
 ) -> Booking:
@@ -406,14 +490,13 @@ def reschedule_booking(
         raise Conflict("The meeting has already begun.")
     if start == booking.start_at:
         return booking
-    meeting_type = booking.meeting_type
-    team = booking.team
+    meeting_type, team = _configuration_of(booking)
     is_staff = staff is not None
     current = booking.officer_id
     # Continuity first: keep the officer when they are free; otherwise, unless the applicant
     # chose this officer, any free officer of the team.
     try:
-        choice = _claim_officer(
+        claim = _claim_officer(
             team=team,
             meeting_type=meeting_type,
             start=start,
@@ -423,11 +506,11 @@ def reschedule_booking(
             now=now,
             exclude_booking_id=booking.id,
         )
-        reason = f"kept the same officer when moved; {choice.reason}"
+        reason = f"kept the same officer when moved; {claim.choice.reason}"
     except SlotUnavailable:
         if booking.officer_requested:
             raise
-        choice = _claim_officer(
+        claim = _claim_officer(
             team=team,
             meeting_type=meeting_type,
             start=start,
@@ -437,11 +520,11 @@ def reschedule_booking(
             now=now,
             exclude_booking_id=booking.id,
         )
-        reason = f"moved; the previous officer was not free; {choice.reason}"
+        reason = f"moved; the previous officer was not free; {claim.choice.reason}"
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
     booking.start_at, booking.end_at = start_at, end_at
     booking.busy_start_at, booking.busy_end_at = busy_start, busy_end
-    booking.officer_id = choice.officer_id
+    booking.officer = claim.officer
     booking.officer_reason = reason
     booking.sequence += 1
     booking.updated_at = now

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking.core.routing import TeamChoice, TeamOption, choose_team
+from booking.config_cache import MeetingTypeConfig, TeamConfig, current_config
+from booking.core.routing import TeamChoice, choose_team
 from booking.errors import Conflict, ValidationProblem
 from booking.extensions import db
 from booking.teams.models import MeetingType, Team
@@ -25,9 +26,9 @@ def list_meeting_types() -> Sequence[MeetingType]:
     return db.session.scalars(select(MeetingType).order_by(MeetingType.id)).all()
 
 
-def get_meeting_type(*, slug: str, field: str = "meeting_type") -> MeetingType:
-    """Return the meeting type with this slug, or a 422 naming `field`."""
-    meeting_type = db.session.scalars(select(MeetingType).where(MeetingType.slug == slug)).first()
+def get_meeting_type(*, slug: str, field: str = "meeting_type") -> MeetingTypeConfig:
+    """Return the meeting type with this slug (cached), or a 422 naming `field`."""
+    meeting_type = current_config().meeting_types.get(slug)
     if meeting_type is None:
         raise ValidationProblem(errors={field: [f"Unknown meeting type '{slug}'."]})
     return meeting_type
@@ -61,32 +62,18 @@ def create_team(*, data: dict[str, Any]) -> Team:
 
 
 def route_team(
-    *, applicant_kind: str, meeting_type: MeetingType, field: str = "applicant_kind"
-) -> tuple[Team, TeamChoice]:
+    *, applicant_kind: str, meeting_type: MeetingTypeConfig, field: str = "applicant_kind"
+) -> tuple[TeamConfig, TeamChoice]:
     """Pick the team serving this applicant kind and meeting type; 422 naming `field` if none.
 
     `field` is where the caller's request carried the kind: the slot search's query parameter
     `applicant_kind`, or `applicant.kind` in a booking's body.
     """
-    teams = list_teams()
-    options = [
-        TeamOption(
-            team_id=t.id,
-            slug=t.slug,
-            applicant_kind=t.applicant_kind,
-            meeting_types=frozenset(m.slug for m in t.meeting_types),
-        )
-        for t in teams
-    ]
+    config = current_config()
     choice = choose_team(
-        teams=options, applicant_kind=applicant_kind, meeting_type=meeting_type.slug
+        teams=config.team_options, applicant_kind=applicant_kind, meeting_type=meeting_type.slug
     )
     if choice is None:
-        raise ValidationProblem(
-            f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'.",
-            errors={
-                field: [f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'."]
-            },
-        )
-    team = next(t for t in teams if t.id == choice.team_id)
-    return team, choice
+        message = f"No team serves {applicant_kind} applicants for '{meeting_type.slug}'."
+        raise ValidationProblem(message, errors={field: [message]})
+    return config.teams[choice.team_id], choice
