@@ -48,11 +48,16 @@ def _json(body: Any, status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
 
 
+# Built once (a schema deep-copies its fields when made); dumping with them is thread-safe.
+_PUBLIC_VIEW = BookingSchema()
+_STAFF_VIEW = BookingStaffSchema()
+
+
 def dump_booking(
     booking: Booking, *, staff: StaffToken | None, manage_token: str | None = None
 ) -> dict[str, Any]:
     """The booking as the caller may see it (staff also see the routing reasons)."""
-    schema = BookingStaffSchema() if staff is not None else BookingSchema()
+    schema = _STAFF_VIEW if staff is not None else _PUBLIC_VIEW
     body: dict[str, Any] = schema.dump(booking)
     if manage_token is not None:
         body["manage_token"] = manage_token

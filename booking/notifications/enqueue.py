@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from booking.bookings.models import Booking
 from booking.extensions import db
@@ -202,5 +202,14 @@ def _supersede(booking: Booking, reason: str, now: datetime) -> None:
 
 
 def _add(rows: Sequence[Notification]) -> None:
-    db.session.add_all(rows)
-    db.session.flush()
+    if not rows:
+        return
+    # Core executemany of one cached statement: the ORM's unit of work would track each object,
+    # and the request never reads them back.
+    table = Notification.__table__
+    db.session.execute(
+        insert(table), [{k: getattr(r, k) for k in _INSERTED_COLUMNS} for r in rows]
+    )
+
+
+_INSERTED_COLUMNS = tuple(c.key for c in Notification.__table__.columns if c.key != "id")
