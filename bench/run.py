@@ -5,8 +5,10 @@ timed in-process through the real app (app.test_client()); then the app is serve
 with 2 workers and driven by 32 concurrent clients on loopback (bench/load.py, its own
 process): GET /healthz as the framework's ceiling, POST /bookings with every client contending
 for a few slots, and POST /bookings of distinct free slots. Afterwards one SQL query looks for
-double bookings. Everything is bounded in time, and gunicorn and the PostgreSQL database are
-cleaned up whatever happens.
+double bookings. On the same database, an officer's calendar feed of 5,000 bookings is timed
+(bench/feeds.py); then, on a fresh database, 10,000 due notifications are dispatched by two
+worker processes to an SMTP server and an SMS gateway on loopback (bench/outbox.py). Everything
+is bounded in time, and gunicorn and the PostgreSQL databases are cleaned up whatever happens.
 
 Options: --db sqlite,postgres  --duration SECONDS  --requests N  --clients N  --strict
 (exit 1 when a target is missed; correctness failures always exit 1). BENCH_POSTGRES_URL
@@ -60,6 +62,9 @@ from bench.dataset import (
     seed,
     sqlite_database,
 )
+from bench.feeds import measure_feeds
+from bench.outbox import TARGET_PER_SECOND as OUTBOX_TARGET_PER_SECOND
+from bench.outbox import measure_dispatch
 from bench.slotprofile import QUERIES, breakdown, format_breakdown
 from booking.extensions import db
 
@@ -495,7 +500,13 @@ class DatabaseRun:
     breakdowns: dict[str, dict[str, Any]] = field(default_factory=dict)
     booking_breakdown: dict[str, Any] = field(default_factory=dict)
     throughput: dict[str, Any] = field(default_factory=dict)
+    # Issue 3 and 4 benchmarks: dispatch throughput, calendar feed render and revalidation.
+    outbox: dict[str, Any] = field(default_factory=dict)
+    feeds: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+
+OUTBOX_MESSAGES = 10_000
 
 
 def bench_database(
@@ -531,6 +542,15 @@ def bench_database(
                 db.engine.dispose()
         log(f"{run.name}: gunicorn -w 2, {args.clients} clients, {args.duration:.0f} s per phase")
         run.throughput = measure_throughput(url, run.name.lower(), args.duration, args.clients)
+        log(f"{run.name}: calendar feed of 5,000 bookings, in-process")
+        run.feeds = measure_feeds(url)
+
+
+def bench_outbox(run: DatabaseRun, database: contextlib.AbstractContextManager[str]) -> None:
+    """Dispatch 10,000 due messages with 2 worker processes on a fresh database."""
+    log(f"{run.name}: notification dispatch, {OUTBOX_MESSAGES:,} messages, 2 workers")
+    with database as url:
+        run.outbox = measure_dispatch(url, count=OUTBOX_MESSAGES, workers=2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -780,6 +800,50 @@ def write_results(
         cells.append((f"RSS {rss:.0f} MB", f"peak (VmHWM) {hwm:.0f} MB", verdict(ok)))
     add_row("largest gunicorn worker", f"< {RSS_LIMIT_MB:.0f} MB", cells)
 
+    cells = []
+    for run in runs:
+        result = run.outbox
+        if not result:
+            cells.append(("—", "—", "not run"))
+            continue
+        ok = result["per_second"] >= OUTBOX_TARGET_PER_SECOND
+        v.target_missed |= not ok
+        v.correctness_failed |= not result["exactly_once"]
+        cells.append(
+            (
+                f"{result['per_second']:.0f} msg/s ({result['seconds']:.1f} s)",
+                f"delivered {result['received']:,}, distinct {result['distinct']:,}, "
+                f"duplicates {result['duplicates']}; worker CPU "
+                f"{result['worker_cpu_ms_per_message']:.2f} ms/msg",
+                verdict(ok and result["exactly_once"]),
+            )
+        )
+    add_row(
+        f"Outbox dispatch: {OUTBOX_MESSAGES:,} due messages (half e-mail with iMIP, half SMS), "
+        "2 worker processes, SMTP server and SMS gateway on loopback",
+        f"≥ {OUTBOX_TARGET_PER_SECOND}/s, each exactly once",
+        cells,
+    )
+    for key in ("full", "not_modified", "not_modified_since"):
+        cells = []
+        label = target = ""
+        for run in runs:
+            stats = run.feeds.get(key) if run.feeds else None
+            if not stats:
+                cells.append(("—", "—", "not run"))
+                continue
+            label, target = stats["label"], f"median ≤ {stats['target_ms']:g} ms"
+            v.target_missed |= not stats["passed"]
+            cells.append(
+                (
+                    f"{stats['median_ms']:.2f} ms",
+                    f"{stats['p95_ms']:.2f} ms",
+                    verdict(stats["passed"]),
+                )
+            )
+        if label:
+            add_row(f"Officer calendar feed: {label}", target, cells)
+
     for run in runs:
         if run.error:
             v.correctness_failed = True
@@ -957,6 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
             try:
                 bench_database(run, database, args)
+                bench_outbox(run, sqlite_database() if name == "sqlite" else postgres_database())
             except Exception as exc:
                 run.error = f"{type(exc).__name__}: {exc}"
                 log(f"{run.name} failed: {run.error}")
