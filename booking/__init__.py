@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(config_from_env() if config is None else config)
     _finish_config(app)
+    _configure_logging(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -96,6 +97,14 @@ def _finish_config(app: Flask) -> None:
         "minute": int(hour) * 60 + int(minute or 0),
         "days": frozenset(days),
     }
+
+
+def _configure_logging(app: Flask) -> None:
+    # The service's own messages (jobs, what the log backends "sent") at BOOKING_LOG_LEVEL; a
+    # handler only when nobody (gunicorn, pytest, an operator's dictConfig) has set one up.
+    logging.getLogger("booking").setLevel(str(app.config["BOOKING_LOG_LEVEL"]).upper())
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _instance_secret_key(app: Flask) -> str:

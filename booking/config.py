@@ -63,6 +63,8 @@ class Config:
     BOOKING_DISPATCH_THREADS = 4
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
+    # Level of the service's own log messages (no message bodies, tokens or identity numbers).
+    BOOKING_LOG_LEVEL = "INFO"
 
     API_TITLE = "Rådgivningsbokning"
     API_VERSION = "v1"
@@ -92,6 +94,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_EARLY_CLOSING_TIME": "BOOKING_EARLY_CLOSING_TIME",
         "BOOKING_EARLY_CLOSING_DAYS": "BOOKING_EARLY_CLOSING_DAYS",
         "BOOKING_REMINDERS": "BOOKING_REMINDERS",
+        "BOOKING_LOG_LEVEL": "BOOKING_LOG_LEVEL",
     }
     for env_name, key in names.items():
         value = _env(env, env_name)
