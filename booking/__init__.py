@@ -125,6 +125,7 @@ def _instance_secret_key(app: Flask) -> str:
 def _register_blueprints(app: Flask) -> None:
     from booking.availability.views import blp as availability_blp
     from booking.bookings.views import blp as bookings_blp
+    from booking.calendar.source_views import blp as calendar_sources_blp
     from booking.calendar.views import blp as calendar_blp
     from booking.notifications.views import blp as notifications_blp
     from booking.officers.views import blp as officers_blp
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (teams_blp, officers_blp, availability_blp, bookings_blp, notifications_blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(calendar_blp)
+    api.register_blueprint(calendar_sources_blp)
     app.register_blueprint(ops_bp)
     init_metrics(app)
 

@@ -61,6 +61,13 @@ class Config:
     BOOKING_DISPATCH_INTERVAL_SECONDS = 2
     BOOKING_DISPATCH_BATCH = 100
     BOOKING_DISPATCH_THREADS = 4
+    # Officers' own calendars: how often they are imported, how long a calendar server may
+    # take to answer, how many are fetched at once, and the key that encrypts their passwords
+    # (derived with HKDF; unset: derived from SECRET_KEY, see booking/calendar/credentials.py).
+    BOOKING_CALENDAR_IMPORT_SECONDS = 300
+    BOOKING_CALENDAR_TIMEOUT_SECONDS = 20
+    BOOKING_CALENDAR_IMPORT_THREADS = 4
+    BOOKING_CALENDAR_KEY: str | None = None
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
     # Level of the service's own log messages (no message bodies, tokens or identity numbers).
@@ -95,6 +102,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_EARLY_CLOSING_DAYS": "BOOKING_EARLY_CLOSING_DAYS",
         "BOOKING_REMINDERS": "BOOKING_REMINDERS",
         "BOOKING_LOG_LEVEL": "BOOKING_LOG_LEVEL",
+        "BOOKING_CALENDAR_KEY": "BOOKING_CALENDAR_KEY",
     }
     for env_name, key in names.items():
         value = _env(env, env_name)
@@ -108,6 +116,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_DISPATCH_INTERVAL_SECONDS",
         "BOOKING_DISPATCH_BATCH",
         "BOOKING_DISPATCH_THREADS",
+        "BOOKING_CALENDAR_IMPORT_SECONDS",
+        "BOOKING_CALENDAR_TIMEOUT_SECONDS",
+        "BOOKING_CALENDAR_IMPORT_THREADS",
     )
     for name in numbers:
         value = _env(env, name)

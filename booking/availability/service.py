@@ -12,6 +12,7 @@ from sqlalchemy import CompoundSelect, bindparam, select, union_all
 
 from booking.availability.models import Closure
 from booking.bookings.models import MAX_BUSY_SPAN, Booking
+from booking.calendar.models import ImportedBusy
 from booking.config_cache import MeetingTypeConfig, OfficerConfig, TeamConfig, current_config
 from booking.core.calendar_days import OfficeCalendar
 from booking.core.slots import (
@@ -74,7 +75,9 @@ def bookable_officers(
 
 @cache
 def _busy_time_statement(*, excluding_booking: bool) -> CompoundSelect:
-    """Busy time of the officers `:ids` overlapping [`:lower`, `:upper`): bookings, absences.
+    """Busy time of the officers `:ids` in [`:lower`, `:upper`): bookings, absences, imported.
+
+    Imported: the busy time of the officers' own calendars (booking/calendar/imports.py).
 
     Built once, with bind parameters: building and cache-keying a statement costs more than
     SQLite takes to run it. The bookings' condition is `holds_time_in`, whose bound from below
@@ -97,7 +100,13 @@ def _busy_time_statement(*, excluding_booking: bool) -> CompoundSelect:
     absences = select(Absence.officer_id, epoch(Absence.start_at), epoch(Absence.end_at)).where(
         Absence.officer_id.in_(ids), Absence.start_at < upper, Absence.end_at > lower
     )
-    return union_all(bookings, absences)
+    # Like absences, an imported interval may last days: no bound from below.
+    imported = select(
+        ImportedBusy.officer_id, epoch(ImportedBusy.start_at), epoch(ImportedBusy.end_at)
+    ).where(
+        ImportedBusy.officer_id.in_(ids), ImportedBusy.start_at < upper, ImportedBusy.end_at > lower
+    )
+    return union_all(bookings, absences, imported)
 
 
 def load_schedules(
@@ -109,7 +118,7 @@ def load_schedules(
 ) -> list[OfficerSchedule]:
     """Combine the officers' (cached) hours with their busy time in [span_start, span_end).
 
-    Bookings and absences are never cached: one statement reads both.
+    Bookings, absences and imported busy time are never cached: one statement reads them all.
     """
     if not officers:
         return []

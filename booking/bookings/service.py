@@ -263,8 +263,9 @@ def _claim_officer(
     else:
         _lock_officers(free)
         # Another transaction may have booked one of them between our search and our lock (we
-        # may have waited for its commit). Hours, absences and closures are not part of the
-        # race, bookings are: a statement of its own sees that booking.
+        # may have waited for its commit). Hours, absences, closures and the busy time imported
+        # from officers' own calendars (read by the search above, which refuses such a time)
+        # are not part of the race, bookings are: a statement of its own sees that booking.
         loads = _officer_loads(
             free, start, recheck=meeting_type, exclude_booking_id=exclude_booking_id
         )

@@ -24,6 +24,7 @@ class Job:
 
 def registered_jobs() -> dict[str, Job]:
     """Every job, by name (later features add theirs here)."""
+    from booking.jobs.calendars import import_officer_calendars
     from booking.jobs.notifications import dispatch_notifications
 
     jobs = [
@@ -32,6 +33,12 @@ def registered_jobs() -> dict[str, Job]:
             description="Send the due e-mail and SMS of the notification outbox.",
             run=dispatch_notifications,
             interval=lambda config: int(config["BOOKING_DISPATCH_INTERVAL_SECONDS"]),
+        ),
+        Job(
+            name="import-calendars",
+            description="Import busy time from the officers' own calendars (ICS, CalDAV).",
+            run=import_officer_calendars,
+            interval=lambda config: int(config["BOOKING_CALENDAR_IMPORT_SECONDS"]),
         ),
     ]
     return {job.name: job for job in jobs}

@@ -26,9 +26,12 @@ from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import joinedload
 
-from booking.bookings.invites import cancel_for_officer, current_invite
+from booking.bookings.invites import booking_uid, cancel_for_officer, current_invite
 from booking.bookings.links import manage_token_for, manage_url
 from booking.bookings.models import Booking
+from booking.calendar.caldav_sync import CaldavWriter, CalendarWrite, calendar_object, object_url
+from booking.calendar.credentials import CredentialError, decrypt_password
+from booking.calendar.models import CalendarSource
 from booking.core.backoff import retry_delay
 from booking.db import write_intent
 from booking.extensions import db
@@ -83,24 +86,34 @@ class _Outgoing:
     skip: tuple[str, str] | None  # (status, reason) instead of sending
     # The manage token inside the message: sent, but never stored with the kept copy.
     secret: str | None = None
+    # Channel caldav: the calendar write to make instead of a message.
+    write: CalendarWrite | None = None
 
 
 @dataclass
 class Senders:
-    """The e-mail and SMS senders of one dispatch run (connections kept open across messages)."""
+    """The senders of one dispatch run (connections kept open across messages).
+
+    E-mail and SMS as configured; calendar writes go to each officer's own CalDAV server.
+    """
 
     email: EmailSender
     sms: SmsSender
     closers: list[Callable[[], None]] = field(default_factory=list)
+    caldav: CaldavWriter = field(default_factory=CaldavWriter)
 
     @classmethod
     def from_config(cls, config: Any) -> Senders:
         """Build the senders the configuration names."""
-        return cls(email=make_email_sender(config), sms=make_sms_sender(config))
+        return cls(
+            email=make_email_sender(config),
+            sms=make_sms_sender(config),
+            caldav=CaldavWriter(timeout=float(config["BOOKING_CALENDAR_TIMEOUT_SECONDS"])),
+        )
 
     def close(self) -> None:
         """Close the senders' connections."""
-        for sender in (self.email, self.sms):
+        for sender in (self.email, self.sms, self.caldav):
             try:
                 sender.close()
             except Exception:  # a failing close must not hide what was sent
@@ -267,8 +280,10 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
         skip = stale_reason(row, now=now)
         if skip is None and row.attempts > int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
             skip = ("dead", f"gave up after {row.attempts - 1} attempts")
-        facts = calendar = secret = None
-        if skip is None and row.booking is not None:
+        facts = calendar = secret = write = None
+        if skip is None and row.booking is not None and row.channel == "caldav":
+            write, skip = _calendar_write(row, row.booking, config=config)
+        elif skip is None and row.booking is not None:
             facts, secret = _facts(row, row.booking, config=config)
             calendar = _calendar(row, row.booking, facts.manage_url)
         digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24]
@@ -284,6 +299,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
                 calendar=calendar,
                 skip=skip,
                 secret=secret,
+                write=write,
             )
         )
     db.session.rollback()
@@ -295,6 +311,13 @@ def stale_reason(row: Notification, *, now: datetime) -> tuple[str, str] | None:
     booking = row.booking
     if booking is None:
         return ("superseded", "the booking no longer exists")
+    if row.channel == "caldav" and row.kind == "cancelled":
+        # A calendar DELETE keeps the officer's calendar true whenever it runs, so it never
+        # expires; it is moot only once the booking is back with this officer, whose newer
+        # PUT then owns the event.
+        if booking.status == "confirmed" and booking.officer_id == row.officer_id:
+            return ("superseded", "the booking is back in this officer's calendar")
+        return None
     if row.kind == "cancelled":
         # The last word on a booking: true whatever changed since, pointless once it is over.
         if now >= booking.end_at:
@@ -342,6 +365,29 @@ def _facts(row: Notification, booking: Booking, *, config: Any) -> tuple[Booking
     return facts, token
 
 
+def _calendar_write(
+    row: Notification, booking: Booking, *, config: Any
+) -> tuple[CalendarWrite | None, tuple[str, str] | None]:
+    """The PUT or DELETE a caldav row stands for, or why it cannot be made (as a skip)."""
+    source = db.session.get(CalendarSource, int(row.recipient))
+    # Same id, other officer: SQLite may reuse the id of a removed source.
+    if source is None or source.kind != "caldav" or source.officer_id != row.officer_id:
+        return None, ("superseded", "the officer no longer has this CalDAV calendar")
+    password = None
+    if source.password_ciphertext is not None:
+        try:
+            password = decrypt_password(source.password_ciphertext, config=config)
+        except CredentialError as exc:
+            return None, ("dead", str(exc))
+    uid = booking_uid(reference=booking.reference, public_url=config["BOOKING_PUBLIC_URL"])
+    try:
+        data = None if row.kind == "cancelled" else calendar_object(booking)
+    except ValueError as exc:
+        # As for a message that cannot be rendered: retrying cannot help, a person can.
+        return None, ("dead", f"cannot build the calendar event: {exc}"[:500])
+    return CalendarWrite(object_url(source.url, uid), source.username, password, data, uid), None
+
+
 def _calendar(row: Notification, booking: Booking, manage_link: str | None) -> CalendarPart | None:
     """The iMIP part of a notice e-mail: the applicant's or officer's copy of the invitation."""
     if row.channel != "email" or row.kind == "reminder":
@@ -375,6 +421,12 @@ def _deliver(
         if status == "dead":
             return record("dead", last_error=reason)
         return record(status, skip_reason=reason)
+    if item.write is not None:
+        try:
+            senders.caldav.send(item.write)
+        except SendError as exc:
+            return _failed(exc, item, record=record, now=now, config=config)
+        return record("sent", sent_at=now, subject=item.write.summary[:300], last_error=None)
     assert item.facts is not None
     subject: str | None
     message: EmailMessage | None = None
@@ -402,19 +454,31 @@ def _deliver(
         else:
             senders.sms.send(to=item.recipient, text=text)
     except SendError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        if exc.permanent or item.attempts >= int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
-            return record("dead", last_error=error)
-        delay = retry_delay(
-            attempt=item.attempts,
-            base_seconds=float(config["BOOKING_NOTIFY_RETRY_SECONDS"]),
-            cap_seconds=float(config["BOOKING_NOTIFY_RETRY_CAP_SECONDS"]),
-            rng=_jitter,
-        )
-        return record("failed", last_error=error, next_attempt_at=now + delay)
+        return _failed(exc, item, record=record, now=now, config=config)
     # The copy kept for staff leaves out the manage token the message carried.
     kept = text.replace(item.secret, "[token]") if item.secret else text
     return record("sent", sent_at=now, subject=subject, body=kept, last_error=None)
+
+
+def _failed(
+    exc: SendError,
+    item: _Outgoing,
+    *,
+    record: Callable[..., str],
+    now: datetime,
+    config: Any,
+) -> str:
+    """Record a failed send: dead when permanent or out of attempts, else retried later."""
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    if exc.permanent or item.attempts >= int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
+        return record("dead", last_error=error)
+    delay = retry_delay(
+        attempt=item.attempts,
+        base_seconds=float(config["BOOKING_NOTIFY_RETRY_SECONDS"]),
+        cap_seconds=float(config["BOOKING_NOTIFY_RETRY_CAP_SECONDS"]),
+        rng=_jitter,
+    )
+    return record("failed", last_error=error, next_attempt_at=now + delay)
 
 
 def _outcome_connection(engine: Engine) -> Connection:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from booking.bookings.models import Booking
+from booking.calendar.models import CalendarSource
 from booking.extensions import db
 from booking.notifications.models import UNSENT, Notification
 from booking.officers.models import Officer
@@ -51,6 +52,7 @@ def notify_booked(*, booking: Booking, now: datetime) -> None:
     officer = _officer(booking.officer_id)
     rows = [*_applicant_notices(booking, "confirmation", now)]
     rows += _officer_notice(booking, officer, "confirmation", now)
+    rows += _calendar_write(booking, officer.id, "confirmation", now)
     rows += _reminders(booking, now)
     _add(rows)
 
@@ -62,10 +64,13 @@ def notify_moved(*, booking: Booking, previous_officer_id: int, now: datetime) -
     officer = _officer(booking.officer_id)
     if booking.officer_id == previous_officer_id:
         rows += _officer_notice(booking, officer, "rescheduled", now)
+        rows += _calendar_write(booking, officer.id, "rescheduled", now)
     else:
         # The meeting leaves one officer's calendar and lands in another's.
         rows += _officer_notice(booking, _officer(previous_officer_id), "cancelled", now)
         rows += _officer_notice(booking, officer, "confirmation", now)
+        rows += _calendar_write(booking, previous_officer_id, "cancelled", now)
+        rows += _calendar_write(booking, officer.id, "confirmation", now)
     rows += _reminders(booking, now)
     _add(rows)
 
@@ -75,7 +80,39 @@ def notify_cancelled(*, booking: Booking, now: datetime) -> None:
     _supersede(booking, "the booking was cancelled", now)
     rows = [*_applicant_notices(booking, "cancelled", now)]
     rows += _officer_notice(booking, _officer(booking.officer_id), "cancelled", now)
+    rows += _calendar_write(booking, booking.officer_id, "cancelled", now)
     _add(rows)
+
+
+def notify_calendar_connected(*, officer_id: int, source: CalendarSource, now: datetime) -> None:
+    """Queue the write of every upcoming booking of the officer into their new CalDAV calendar."""
+    bookings = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.officer_id == officer_id,
+            Booking.status == "confirmed",
+            Booking.end_at > now,
+        )
+        .order_by(Booking.start_at)
+    ).all()
+    # The source's version in the key: connecting another calendar writes them all again.
+    suffix = f":officer{officer_id}:source{source.id}.{source.version}"
+    _add(
+        [
+            _row(
+                booking,
+                kind="confirmation",
+                audience="officer",
+                channel="caldav",
+                recipient=str(source.id),
+                due_at=now,
+                now=now,
+                officer_id=officer_id,
+                key_suffix=suffix,
+            )
+            for booking in bookings
+        ]
+    )
 
 
 def _officer(officer_id: int) -> Officer:
@@ -154,6 +191,33 @@ def _officer_notice(
             now=now,
             officer_id=officer.id,
             key_suffix=f":officer{officer.id}",
+        )
+    ]
+
+
+def _calendar_write(
+    booking: Booking, officer_id: int, kind: str, now: datetime
+) -> list[Notification]:
+    """The booking's PUT (confirmation, rescheduled) or DELETE (cancelled) for the officer's
+    CalDAV calendar, when they have one; `recipient` is the calendar source's id."""
+    source_id = db.session.scalar(
+        select(CalendarSource.id).where(
+            CalendarSource.officer_id == officer_id, CalendarSource.kind == "caldav"
+        )
+    )
+    if source_id is None:
+        return []
+    return [
+        _row(
+            booking,
+            kind=kind,
+            audience="officer",
+            channel="caldav",
+            recipient=str(source_id),
+            due_at=now,
+            now=now,
+            officer_id=officer_id,
+            key_suffix=f":officer{officer_id}",
         )
     ]
 

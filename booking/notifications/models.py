@@ -25,6 +25,10 @@ UNSENT = ("pending", "failed")
 class Notification(Base):
     """One message (e-mail or SMS) to one recipient about one version of a booking.
 
+    Channel `caldav` is a calendar write instead of a message: the booking PUT into (kind
+    confirmation or rescheduled) or DELETEd from (kind cancelled) the CalDAV calendar of the
+    officer's calendar source, whose id is the `recipient`.
+
     While a row is `sending`, `next_attempt_at` is the end of the claiming worker's lease:
     the one condition `status IN CLAIMABLE AND next_attempt_at <= now` finds both due
     messages and those a crashed worker left behind.
@@ -36,7 +40,8 @@ class Notification(Base):
             "status IN ('pending', 'sending', 'sent', 'failed', 'dead', 'superseded', 'expired')",
             name="status",
         ),
-        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        # caldav: a booking written into (or deleted from) the officer's CalDAV calendar.
+        CheckConstraint("channel IN ('email', 'sms', 'caldav')", name="channel"),
         CheckConstraint("audience IN ('applicant', 'officer')", name="audience"),
         Index("ix_notifications_status_next", "status", "next_attempt_at"),
     )

@@ -35,11 +35,16 @@ def test_jobs_list_and_run(app: Flask, client: FlaskClient, world: Any) -> None:
 
 def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
     scheduler = build_scheduler(app, blocking=True)
-    (job,) = scheduler.get_jobs()
-    assert job.id == "dispatch-notifications"
-    assert job.coalesce is True
-    assert job.max_instances == 1
-    assert job.trigger.interval.total_seconds() == app.config["BOOKING_DISPATCH_INTERVAL_SECONDS"]
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"dispatch-notifications", "import-calendars"}
+    for job in jobs.values():
+        assert job.coalesce is True
+        assert job.max_instances == 1
+    intervals = {name: job.trigger.interval.total_seconds() for name, job in jobs.items()}
+    assert intervals == {
+        "dispatch-notifications": app.config["BOOKING_DISPATCH_INTERVAL_SECONDS"],
+        "import-calendars": app.config["BOOKING_CALENDAR_IMPORT_SECONDS"],
+    }
 
 
 def test_the_in_process_scheduler_sends_without_a_second_command(

@@ -7,6 +7,8 @@ asks for it, so tests stay isolated and fast.
 - ``smtp_tls_server``: STARTTLS with AUTH (``.url``, ``.login_url``, ``.client_context``).
 - ``smtps_server``: implicit TLS with AUTH.
 - ``sms_gateway``: the 46elks-shaped HTTP API (``.url``, ``.config()``, ``.messages``, ``.fail``).
+- ``radicale``: a real CalDAV server (Radicale, a subprocess; ``.new_calendar()``, ``.get``).
+- ``ics_server``: one published iCalendar file (``.url``, ``.set_body``, ``.fail``, ``.requests``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterator
 import pytest
 import trustme
 
+from tests.support.caldav import RadicaleServer
+from tests.support.ics import IcsServer
 from tests.support.sms import SmsGateway
 from tests.support.smtp import SmtpServer
 
@@ -95,3 +99,30 @@ def sms_gateway(_sms_gateway_session: SmsGateway) -> SmsGateway:
     """A real HTTP server on loopback speaking the 46elks SMS API, emptied for this test."""
     _sms_gateway_session.reset()
     return _sms_gateway_session
+
+
+@pytest.fixture(scope="session")
+def _radicale_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
+    server = RadicaleServer(tmp_path_factory.mktemp("radicale")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _ics_server_session() -> Iterator[IcsServer]:
+    server = IcsServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def radicale(_radicale_session: RadicaleServer) -> RadicaleServer:
+    """A real CalDAV server on loopback; each test makes the calendars it needs."""
+    return _radicale_session
+
+
+@pytest.fixture
+def ics_server(_ics_server_session: IcsServer) -> IcsServer:
+    """A real HTTP server on loopback publishing one (empty, for now) iCalendar file."""
+    _ics_server_session.reset()
+    return _ics_server_session
