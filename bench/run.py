@@ -7,7 +7,8 @@ process): GET /healthz as the framework's ceiling, POST /bookings with every cli
 for a few slots, and POST /bookings of distinct free slots. Afterwards one SQL query looks for
 double bookings. On the same database, an officer's calendar feed of 5,000 bookings is timed
 (bench/feeds.py); then, on a fresh database, 10,000 due notifications are dispatched by two
-worker processes to an SMTP server and an SMS gateway on loopback (bench/outbox.py). Everything
+worker processes to an SMTP server and an SMS gateway on loopback (bench/outbox.py), and on
+another an officer's 2,000-event ICS calendar is imported (bench/calendar_import.py). Everything
 is bounded in time, and gunicorn and the PostgreSQL databases are cleaned up whatever happens.
 
 Options: --db sqlite,postgres  --duration SECONDS  --requests N  --clients N  --strict
@@ -42,6 +43,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from bench import bookingprofile, cpu
+from bench.calendar_import import measure_import
 from bench.dataset import (
     ABSENCES,
     BOOKINGS,
@@ -503,6 +505,7 @@ class DatabaseRun:
     # Issue 3 and 4 benchmarks: dispatch throughput, calendar feed render and revalidation.
     outbox: dict[str, Any] = field(default_factory=dict)
     feeds: dict[str, Any] = field(default_factory=dict)
+    calendar_import: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -551,6 +554,15 @@ def bench_outbox(run: DatabaseRun, database: contextlib.AbstractContextManager[s
     log(f"{run.name}: notification dispatch, {OUTBOX_MESSAGES:,} messages, 2 workers")
     with database as url:
         run.outbox = measure_dispatch(url, count=OUTBOX_MESSAGES, workers=2)
+
+
+def bench_calendar_import(
+    run: DatabaseRun, database: contextlib.AbstractContextManager[str]
+) -> None:
+    """Import one officer's 2,000-event ICS file (weekly recurrences) on a fresh database."""
+    log(f"{run.name}: busy-time import of a 2,000-event calendar")
+    with database as url:
+        run.calendar_import = measure_import(url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -843,6 +855,25 @@ def write_results(
             )
         if label:
             add_row(f"Officer calendar feed: {label}", target, cells)
+    for key in ("full", "unchanged", "not_modified"):
+        cells = []
+        label = target = ""
+        for run in runs:
+            stats = run.calendar_import.get(key) if run.calendar_import else None
+            if not stats:
+                cells.append(("—", "—", "not run"))
+                continue
+            label, target = stats["label"], f"median ≤ {stats['target_s']:g} s"
+            v.target_missed |= not stats["passed"]
+            cells.append(
+                (
+                    f"{stats['median_s'] * 1000:.0f} ms",
+                    f"{stats['p95_s'] * 1000:.0f} ms",
+                    verdict(stats["passed"]),
+                )
+            )
+        if label:
+            add_row(f"Busy-time import: {label}", target, cells)
 
     for run in runs:
         if run.error:
@@ -1021,7 +1052,9 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
             try:
                 bench_database(run, database, args)
-                bench_outbox(run, sqlite_database() if name == "sqlite" else postgres_database())
+                fresh = sqlite_database if name == "sqlite" else postgres_database
+                bench_outbox(run, fresh())
+                bench_calendar_import(run, fresh())
             except Exception as exc:
                 run.error = f"{type(exc).__name__}: {exc}"
                 log(f"{run.name} failed: {run.error}")
