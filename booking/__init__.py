@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from booking.bookings.views import blp as bookings_blp
     from booking.calendar.source_views import blp as calendar_sources_blp
     from booking.calendar.views import blp as calendar_blp
+    from booking.callbacks.views import blp as callbacks_blp
     from booking.notifications.views import blp as notifications_blp
     from booking.officers.views import blp as officers_blp
     from booking.ops.views import bp as ops_bp
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     api.register_blueprint(calendar_blp)
     api.register_blueprint(calendar_sources_blp)
+    api.register_blueprint(callbacks_blp)
     app.register_blueprint(ops_bp)
     init_metrics(app)
 

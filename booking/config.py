@@ -68,6 +68,10 @@ class Config:
     BOOKING_CALENDAR_TIMEOUT_SECONDS = 20
     BOOKING_CALENDAR_IMPORT_THREADS = 4
     BOOKING_CALENDAR_KEY: str | None = None
+    # Call-backs: the promise when staff give no window ("within N working hours", counted in
+    # the team's opening hours), and the unanswered calls after which one is closed unreachable.
+    BOOKING_CALLBACK_HOURS = 8
+    BOOKING_CALLBACK_MAX_ATTEMPTS = 3
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
     # Level of the service's own log messages (no message bodies, tokens or identity numbers).
@@ -119,6 +123,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_CALENDAR_IMPORT_SECONDS",
         "BOOKING_CALENDAR_TIMEOUT_SECONDS",
         "BOOKING_CALENDAR_IMPORT_THREADS",
+        "BOOKING_CALLBACK_HOURS",
+        "BOOKING_CALLBACK_MAX_ATTEMPTS",
     )
     for name in numbers:
         value = _env(env, name)
@@ -127,6 +133,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
                 settings[name] = int(value)
             except ValueError:
                 raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+    for name in ("BOOKING_CALLBACK_HOURS", "BOOKING_CALLBACK_MAX_ATTEMPTS"):
+        if settings.get(name, 1) < 1:
+            raise RuntimeError(f"{name} must be at least 1, not {settings[name]}")
     flag = _env(env, "BOOKING_IN_PROCESS_JOBS")
     if flag is not None:
         settings["BOOKING_IN_PROCESS_JOBS"] = flag.lower() in ("1", "true", "yes", "on")
