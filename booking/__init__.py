@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from booking.calendar.redact import redact_tokens_in_access_logs
 from booking.config import MIGRATIONS_DIR, Config, config_from_env, development_secret_key
 from booking.db import configure_sqlite_engine, set_write_intent
 from booking.errors import problem_response, register_error_handlers
@@ -103,6 +104,8 @@ def _configure_logging(app: Flask) -> None:
     # The service's own messages (jobs, what the log backends "sent") at BOOKING_LOG_LEVEL; a
     # handler only when nobody (gunicorn, pytest, an operator's dictConfig) has set one up.
     logging.getLogger("booking").setLevel(str(app.config["BOOKING_LOG_LEVEL"]).upper())
+    # Feed URLs and manage links carry `?token=…`: access logs get it redacted.
+    redact_tokens_in_access_logs()
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

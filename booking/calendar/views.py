@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, request
-from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from booking.auth.access import current_staff, require_roles
 from booking.calendar import feeds
-from booking.calendar.redact import redact_tokens_in_access_logs
 from booking.calendar.schemas import FeedQuerySchema, FeedTokenSchema
 from booking.clock import now
 
@@ -23,11 +21,6 @@ FEED_DESCRIPTION = (
     "iCalendar PUBLISH feed. Strong ETag and Last-Modified; 304 on If-None-Match (or, without "
     "it, If-Modified-Since). 404 for an unknown feed and a missing or wrong token alike."
 )
-
-
-@blp.record_once
-def _redact_feed_tokens(state: BlueprintSetupState) -> None:
-    redact_tokens_in_access_logs()
 
 
 # The token is shown once: nothing may keep the response.
