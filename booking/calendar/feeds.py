@@ -5,11 +5,13 @@ local midnight 400 days ahead (AHEAD_DAYS; a meeting type's horizon is at most 3
 this covers everything bookable), in start order. A cancelled booking stays in it, as
 STATUS:CANCELLED, while it was cancelled on or after the window's first day (CANCELLED_KEPT_DAYS),
 so a subscribed calendar drops it before it disappears. Both bounds move at local midnight only:
-in between, an unchanged feed is byte-identical.
+in between, an unchanged feed is byte-identical. Call-backs whose window starts within the same
+bounds are in it too, as short events at the window's start (see _callback_event).
 
 Validators: the strong ETag is a hash of everything the bytes are made of (the format and the
 settings that reach the bytes, the feed and its token version, the window, and per meeting type
-and officer, with their names, the bookings' count, id sum, SEQUENCE sum and newest updated_at).
+and officer, with their names, the bookings' count, id sum, SEQUENCE sum and newest updated_at;
+per officer the same of the call-backs, whose every change bumps their updated_at).
 A conditional request is answered from one aggregate query before anything is loaded; a full
 answer computes the same values from the rows it loaded, so its ETag always fits its bytes.
 """
@@ -48,6 +50,7 @@ from booking.bookings.invites import booking_uid
 from booking.bookings.models import Booking
 from booking.calendar.ics import InviteEvent, Person, build_calendar, vtimezone_ical
 from booking.calendar.models import CalendarFeedToken
+from booking.callbacks.models import Callback
 from booking.core.identity import is_personal_identity_number
 from booking.core.slots import local_instant
 from booking.db import UTCDateTime
@@ -71,6 +74,15 @@ ORGANIZER_NAME = "Bygglovsavdelningen"
 # Staff read the feed: its labels are Swedish whatever language the applicant booked in.
 MODE_LABEL = {"phone": "Telefon", "video": "Video", "in_person": "Besök"}
 APPLICANT_KIND_LABEL = {"private": "privatperson", "company": "företag"}
+CALLBACK_STATUS_LABEL = {
+    "open": "Ring upp",
+    "overdue": "Försenad, ring upp",
+    "completed": "Uppringd",
+    "unreachable": "Ej nådd",
+}
+# A call-back's event: long enough to be seen and clicked in a day view, short enough not to
+# block the officer's afternoon (the window itself is in the description).
+CALLBACK_EVENT_LENGTH = timedelta(minutes=15)
 # Ten or twelve digits with an optional separator, not inside a longer number: a candidate
 # personal identity number in free text, replaced when it is a valid one.
 _IDENTITY_CANDIDATE = re.compile(r"(?<![0-9])(?:[0-9]{2})?[0-9]{6}[-+ ]?[0-9]{4}(?![0-9])")
@@ -267,6 +279,10 @@ def _answer(
     statements = _statements(kind)
     if if_none_match or if_modified_since is not None:
         groups = [tuple(group) for group in db.session.execute(statements.groups, parameters)]
+        groups += [
+            ("callbacks", *group)
+            for group in db.session.execute(statements.callback_groups, parameters)
+        ]
         etag, last_modified = _validators(subject, window, settings, groups)
         if is_not_modified(
             etag=etag,
@@ -279,8 +295,13 @@ def _answer(
     # Plain rows through the session's connection: the ORM's row handling cost more than the
     # query itself for thousands of rows.
     rows = db.session.connection().execute(statements.rows, parameters).all()
-    etag, last_modified = _validators(subject, window, settings, _groups_of(rows))
+    callbacks = db.session.connection().execute(statements.callback_rows, parameters).all()
+    groups = _groups_of(rows) + [("callbacks", *group) for group in _callback_groups_of(callbacks)]
+    etag, last_modified = _validators(subject, window, settings, groups)
     events = [_feed_event(row, settings, with_officer=kind == "team") for row in rows]
+    events += [_callback_event(row, settings, with_officer=kind == "team") for row in callbacks]
+    # In start order, bookings before call-backs at the same instant (a stable sort).
+    events.sort(key=lambda event: event.start)
     body = build_calendar(
         events=events,
         method="PUBLISH",
@@ -299,6 +320,8 @@ class _Statements:
     token: Select[Any]
     groups: Select[Any]
     rows: Select[Any]
+    callback_groups: Select[Any]
+    callback_rows: Select[Any]
 
 
 @cache
@@ -316,6 +339,7 @@ def _statements(kind: str) -> _Statements:
             .where(CalendarFeedToken.officer_id == bindparam("subject"))
         )
         scope = Booking.officer_id == bindparam("subject")
+        callback_scope = Callback.officer_id == bindparam("subject")
     else:
         token = (
             select(
@@ -328,6 +352,7 @@ def _statements(kind: str) -> _Statements:
             .where(Team.slug == bindparam("subject"))
         )
         scope = Booking.team_id == bindparam("subject")
+        callback_scope = Callback.team_id == bindparam("subject")
     # Within the bounds of the (subject, start_at) index: the window, and cancelled bookings
     # only while recently cancelled.
     where: ColumnElement[bool] = and_(
@@ -399,7 +424,81 @@ def _statements(kind: str) -> _Statements:
         .where(where)
         .order_by(Booking.start_at, Booking.id)
     )
-    return _Statements(token=token, groups=groups, rows=rows)
+    callback_groups, callback_rows = _callback_statements(callback_scope)
+    return _Statements(
+        token=token,
+        groups=groups,
+        rows=rows,
+        callback_groups=callback_groups,
+        callback_rows=callback_rows,
+    )
+
+
+def _callback_statements(scope: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    """The call-backs' groups (for the validators) and rows, by the window's start."""
+    where = and_(
+        scope,
+        Callback.window_start_at >= bindparam("lower", type_=UTCDateTime()),
+        Callback.window_start_at < bindparam("upper", type_=UTCDateTime()),
+    )
+    totals = (
+        select(
+            Callback.officer_id,
+            func.count(Callback.id).label("count"),
+            func.sum(Callback.id).label("id_sum"),
+            func.max(Callback.updated_at).label("updated_at"),
+        )
+        .where(where)
+        .group_by(Callback.officer_id)
+        .subquery()
+    )
+    groups = select(
+        totals.c.officer_id,
+        select(Officer.name).where(Officer.id == totals.c.officer_id).scalar_subquery(),
+        totals.c.count,
+        totals.c.id_sum,
+        totals.c.updated_at,
+    ).order_by(totals.c.officer_id)
+    # _callback_event and _callback_groups_of read these by position: keep the three in step.
+    rows = (
+        select(
+            Callback.id,
+            Callback.updated_at,
+            type_coerce(Callback.window_start_at, DateTime(timezone=True)),
+            type_coerce(Callback.window_end_at, DateTime(timezone=True)),
+            Callback.status,
+            Callback.topic,
+            Callback.note,
+            Callback.applicant_kind,
+            Callback.applicant_name,
+            Callback.applicant_phone,
+            Callback.identifier_kind,
+            Callback.organisation_number,
+            Callback.officer_id,
+            Officer.name.label("officer_name"),
+        )
+        .join(Officer, Officer.id == Callback.officer_id)
+        .where(where)
+        .order_by(Callback.window_start_at, Callback.id)
+    )
+    return groups, rows
+
+
+def _callback_groups_of(rows: Sequence[Row[Any]]) -> list[tuple[Any, ...]]:
+    """What the call-back groups statement gives, computed from the loaded rows instead."""
+    groups: dict[tuple[int, str], list[Any]] = {}
+    # By position: id 0, updated_at 1, officer id 12 and name 13.
+    for row in rows:
+        key = (row[12], row[13])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, row[0], row[1]]
+        else:
+            group[0] += 1
+            group[1] += row[0]
+            if row[1] > group[2]:
+                group[2] = row[1]
+    return [(*key, *groups[key]) for key in sorted(groups)]
 
 
 def _groups_of(rows: Sequence[Row[Any]]) -> list[tuple[Any, ...]]:
@@ -592,6 +691,71 @@ def _feed_event(row: Row[Any], settings: _Settings, *, with_officer: bool) -> In
         organizer=settings.organizer,
         attendees=(),
         status="CANCELLED" if is_cancelled else "CONFIRMED",
+        alarm_minutes=None,
+    )
+
+
+def _callback_event(row: Row[Any], settings: _Settings, *, with_officer: bool) -> InviteEvent:
+    """One call-back as a feed event: a short event at the window's start.
+
+    An event rather than a VTODO: Outlook ignores VTODOs in subscribed calendars altogether
+    (and Google Calendar does too), so a task would never reach the officer's day view. The
+    whole window and the promise are in the description.
+    """
+    (
+        callback_id,
+        updated_at,
+        start_at,
+        end_at,
+        status,
+        topic,
+        note,
+        applicant_kind,
+        applicant_name,
+        applicant_phone,
+        identifier_kind,
+        organisation_number,
+        _,
+        officer_name,
+    ) = row
+    # SQLite gives these naive (stored as UTC), PostgreSQL aware.
+    if start_at.tzinfo is None:
+        start_at, end_at = start_at.replace(tzinfo=UTC), end_at.replace(tzinfo=UTC)
+    zone = settings.zone
+    applicant = _scrubbed(applicant_name)
+    summary = f"{CALLBACK_STATUS_LABEL.get(status, status)}: {applicant}, {_scrubbed(topic)}"
+    if with_officer:
+        summary = f"{summary} ({officer_name})"
+    start_local, end_local = start_at.astimezone(zone), end_at.astimezone(zone)
+    end_format = "%H:%M" if start_local.date() == end_local.date() else "%Y-%m-%d %H:%M"
+    lines = [
+        f"Återuppringning: ring {applicant} senast {end_local:%Y-%m-%d %H:%M}",
+        f"Tid att ringa: {start_local:%Y-%m-%d %H:%M}–{end_local.strftime(end_format)}",
+        f"Telefon: {applicant_phone}",
+        f"Sökande: {applicant} ({APPLICANT_KIND_LABEL.get(applicant_kind, '')})",
+    ]
+    # A sole trader's (masked) personal identity number is left out altogether.
+    if identifier_kind == "organisation_number" and organisation_number:
+        lines.append(f"Organisationsnummer: {organisation_number}")
+    lines.append(f"Ärende: {_scrubbed(topic)}")
+    if note:
+        lines.append(f"Anteckning: {_scrubbed(note)}")
+    lines.append(f"Handläggare: {officer_name}")
+    lines.append(f"Återuppringningen: {settings.public_url}/api/v1/callbacks/{callback_id}")
+    return InviteEvent(
+        uid=f"callback-{callback_id}{settings.uid_suffix}",
+        # Nothing an event shows changes but through updated_at (DTSTAMP); a PUBLISH feed is
+        # read whole on every poll.
+        sequence=0,
+        dtstamp=updated_at,
+        start=start_at,
+        end=min(end_at, start_at + CALLBACK_EVENT_LENGTH),
+        summary=summary,
+        description="\n".join(lines),
+        location=f"Telefon: {applicant_phone}",
+        organizer=settings.organizer,
+        attendees=(),
+        status="CONFIRMED",
         alarm_minutes=None,
     )
 

@@ -128,3 +128,51 @@ class CallbackSchema(StrictSchema):
     created_at = LocalDateTime()
     updated_at = LocalDateTime()
     closed_at = LocalDateTime(allow_none=True)
+
+
+# The longest period one summary covers: a year and a little, as reports go.
+MAX_STATS_DAYS = 400
+
+
+class CallbackStatsQuerySchema(StrictSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    team = Slug(load_default=None)
+    # Local dates of the promise (`due_at`), both included: the same call-backs as the listing.
+    from_ = LocalDate(required=True, data_key="from")
+    to = LocalDate(required=True)
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        first, last = data.get("from_"), data.get("to")
+        if first and last and last < first:
+            raise ValidationError("Must not be before 'from'.", field_name="to")
+        if first and last and (last - first).days >= MAX_STATS_DAYS:
+            raise ValidationError(f"At most {MAX_STATS_DAYS} days after 'from'.", field_name="to")
+
+
+class ReachedStatsSchema(StrictSchema):
+    share = fields.Float(allow_none=True)
+    reached = fields.Integer()
+    decided = fields.Integer()
+
+
+class FirstAttemptStatsSchema(StrictSchema):
+    median_seconds = fields.Integer(allow_none=True)
+    callbacks = fields.Integer()
+
+
+class OverdueStatsSchema(StrictSchema):
+    count = fields.Integer()
+    past_promise = fields.Integer()
+
+
+class CallbackStatsSchema(StrictSchema):
+    from_ = LocalDate(data_key="from")
+    to = LocalDate()
+    team = fields.String(allow_none=True)
+    count = fields.Integer()
+    reached_within_promise = fields.Nested(ReachedStatsSchema)
+    time_to_first_attempt = fields.Nested(FirstAttemptStatsSchema)
+    overdue = fields.Nested(OverdueStatsSchema)

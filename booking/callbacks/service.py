@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from booking.auth.models import StaffToken
@@ -24,15 +24,18 @@ from booking.core.identity import InvalidIdentifier, normalise_company_identifie
 from booking.core.intervals import subtract
 from booking.core.slots import local_instant
 from booking.core.working_hours import add_working_time, open_intervals, union_weekly_hours
+from booking.db import UTCDateTime
 from booking.errors import Conflict, NotFound, ValidationProblem
 from booking.extensions import db
 from booking.fields import MAX_ID, office_zone
+from booking.notifications.callbacks import notify_callback_registered, notify_callback_unreachable
 from booking.officers.models import Absence, Officer
 from booking.teams.models import MeetingType, Team
 from booking.teams.service import get_meeting_type, route_team
 
 REGISTER_ROLES = ("admin", "service_center")
 ASSIGN_ROLES = ("admin", "service_center")
+STATS_ROLES = ("admin", "service_center")
 # A client's "now" may lag the server's by a little: a window starting that much earlier is
 # taken as meant, not as a window in the past.
 WINDOW_START_TOLERANCE = timedelta(minutes=5)
@@ -341,6 +344,7 @@ def register_callback(
     )
     db.session.add(callback)
     db.session.flush()
+    notify_callback_registered(callback=callback, now=now)
     return callback
 
 
@@ -421,6 +425,10 @@ def record_attempt(
         callback.closed_at = now
     callback.updated_at = now
     db.session.flush()
+    # Only after unanswered calls: a wrong number belongs to someone else, who must not get
+    # the applicant's link.
+    if callback.status == "unreachable" and outcome == "no_answer":
+        notify_callback_unreachable(callback=callback, now=now)
     return callback
 
 
@@ -446,3 +454,72 @@ def assign_callback(
     callback.updated_at = now
     db.session.flush()
     return callback
+
+
+def _median(values: Sequence[float]) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def callback_stats(
+    *, first_day: date, last_day: date, team_slug: str | None, now: datetime
+) -> dict[str, Any]:
+    """The figures the department reports on for call-backs promised between two local dates."""
+    zone = office_zone()
+    lower = _instant(local_instant(first_day, 0, zone))
+    upper = _instant(local_instant(last_day + timedelta(days=1), 0, zone))
+    first_attempt = func.min(CallbackAttempt.attempted_at)
+    # The promise is kept by a `reached` attempt at or before `due_at`, whatever came later.
+    first_reached = func.min(
+        case((CallbackAttempt.outcome == "reached", CallbackAttempt.attempted_at)),
+        type_=UTCDateTime(),
+    )
+    query = (
+        select(Callback.status, Callback.created_at, Callback.due_at, first_attempt, first_reached)
+        .outerjoin(CallbackAttempt, CallbackAttempt.callback_id == Callback.id)
+        .where(Callback.due_at >= lower, Callback.due_at < upper)
+        .group_by(Callback.id, Callback.status, Callback.created_at, Callback.due_at)
+    )
+    if team_slug is not None:
+        team_id = db.session.scalar(select(Team.id).where(Team.slug == team_slug))
+        if team_id is None:
+            raise ValidationProblem(errors={"team": [f"Unknown team '{team_slug}'."]})
+        query = query.where(Callback.team_id == team_id)
+    count = reached = decided = past_promise = overdue = 0
+    waits: list[float] = []
+    for status, created_at, due_at, attempted_at, reached_at in db.session.execute(query):
+        count += 1
+        kept = reached_at is not None and reached_at <= due_at
+        # A promise still running is neither kept nor broken yet: it is left out of the share.
+        if kept or due_at <= now:
+            decided += 1
+            reached += kept
+        if due_at <= now:
+            past_promise += 1
+            # Pending past the promise, whether or not the escalation job has marked it yet.
+            overdue += status in PENDING_STATUSES
+        if attempted_at is not None:
+            waits.append((attempted_at - created_at).total_seconds())
+    median = _median(waits)
+    return {
+        "from_": first_day,
+        "to": last_day,
+        "team": team_slug,
+        "count": count,
+        "reached_within_promise": {
+            "share": round(reached / decided, 4) if decided else None,
+            "reached": reached,
+            "decided": decided,
+        },
+        # Real elapsed time from registration, not working time: what the caller waits.
+        "time_to_first_attempt": {
+            "median_seconds": round(median) if median is not None else None,
+            "callbacks": len(waits),
+        },
+        "overdue": {"count": overdue, "past_promise": past_promise},
+    }

@@ -17,6 +17,8 @@ from booking.callbacks.schemas import (
     CallbackCreateSchema,
     CallbackListQuerySchema,
     CallbackSchema,
+    CallbackStatsQuerySchema,
+    CallbackStatsSchema,
 )
 from booking.clock import now
 
@@ -57,6 +59,18 @@ class Callbacks(MethodView):
             officer_id=query["officer"],
             first_day=query["from_"],
             last_day=query["to"],
+        )
+
+
+@blp.route("/callbacks/stats")
+class CallbackStats(MethodView):
+    @require_roles(*service.STATS_ROLES)
+    @blp.arguments(CallbackStatsQuerySchema, location="query")
+    @blp.response(200, CallbackStatsSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Call-back figures for a period of promises (admin, service center)."""
+        return service.callback_stats(
+            first_day=query["from_"], last_day=query["to"], team_slug=query["team"], now=now()
         )
 
 

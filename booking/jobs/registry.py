@@ -24,6 +24,7 @@ class Job:
 
 def registered_jobs() -> dict[str, Job]:
     """Every job, by name (later features add theirs here)."""
+    from booking.jobs import callbacks
     from booking.jobs.calendars import import_officer_calendars
     from booking.jobs.notifications import dispatch_notifications
 
@@ -39,6 +40,12 @@ def registered_jobs() -> dict[str, Job]:
             description="Import busy time from the officers' own calendars (ICS, CalDAV).",
             run=import_officer_calendars,
             interval=lambda config: int(config["BOOKING_CALENDAR_IMPORT_SECONDS"]),
+        ),
+        Job(
+            name="escalate-callbacks",
+            description="Remind officers of call-backs in their window; mark late ones overdue.",
+            run=callbacks.escalate_due_callbacks,
+            interval=lambda config: callbacks.INTERVAL_SECONDS,
         ),
     ]
     return {job.name: job for job in jobs}

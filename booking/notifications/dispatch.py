@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.bookings.invites import booking_uid, cancel_for_officer, current_invite
 from booking.bookings.links import manage_token_for, manage_url
@@ -32,14 +32,22 @@ from booking.bookings.models import Booking
 from booking.calendar.caldav_sync import CaldavWriter, CalendarWrite, calendar_object, object_url
 from booking.calendar.credentials import CredentialError, decrypt_password
 from booking.calendar.models import CalendarSource
+from booking.callbacks.models import Callback
 from booking.core.backoff import retry_delay
 from booking.db import write_intent
 from booking.extensions import db
 from booking.fields import office_zone
+from booking.notifications.callbacks import booking_link
 from booking.notifications.email import build_email
-from booking.notifications.messages import BookingFacts, CalendarPart, SendError
+from booking.notifications.messages import BookingFacts, CalendarPart, RenderedEmail, SendError
 from booking.notifications.models import CLAIMABLE, Notification
-from booking.notifications.render import render_email, render_sms
+from booking.notifications.render import (
+    CallbackFacts,
+    render_callback_email,
+    render_callback_sms,
+    render_email,
+    render_sms,
+)
 from booking.notifications.senders import (
     EmailSender,
     SmsSender,
@@ -88,6 +96,8 @@ class _Outgoing:
     secret: str | None = None
     # Channel caldav: the calendar write to make instead of a message.
     write: CalendarWrite | None = None
+    # A message about a call-back (instead of `facts`).
+    callback: CallbackFacts | None = None
 
 
 @dataclass
@@ -271,6 +281,11 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
                 joinedload(Booking.team),
                 joinedload(Booking.officer),
             ),
+            joinedload(Notification.callback).options(
+                joinedload(Callback.team),
+                joinedload(Callback.officer),
+                selectinload(Callback.attempts),
+            ),
         )
         .order_by(Notification.id)
     )
@@ -280,8 +295,14 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
         skip = stale_reason(row, now=now)
         if skip is None and row.attempts > int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
             skip = ("dead", f"gave up after {row.attempts - 1} attempts")
-        facts = calendar = secret = write = None
-        if skip is None and row.booking is not None and row.channel == "caldav":
+        facts = calendar = secret = write = callback = None
+        recipient = row.recipient
+        if skip is None and row.callback is not None:
+            callback = _callback_facts(row, row.callback, now=now, config=config)
+            if row.audience == "officer":
+                # A reassigned call-back: its reminders go to whoever holds it now.
+                recipient = row.callback.officer.email
+        elif skip is None and row.booking is not None and row.channel == "caldav":
             write, skip = _calendar_write(row, row.booking, config=config)
         elif skip is None and row.booking is not None:
             facts, secret = _facts(row, row.booking, config=config)
@@ -291,7 +312,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
             _Outgoing(
                 id=row.id,
                 channel=row.channel,
-                recipient=row.recipient,
+                recipient=recipient,
                 attempts=row.attempts,
                 # The same for every attempt at this row: a receiver can drop a resend.
                 message_id=f"<{digest}.{row.id}@{host}>",
@@ -300,6 +321,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
                 skip=skip,
                 secret=secret,
                 write=write,
+                callback=callback,
             )
         )
     db.session.rollback()
@@ -310,6 +332,9 @@ def stale_reason(row: Notification, *, now: datetime) -> tuple[str, str] | None:
     """Why this message must not be sent now, as (status, reason), or None to send it."""
     booking = row.booking
     if booking is None:
+        # A row names a booking or a call-back: the call-back's rules are its own.
+        if row.callback is not None:
+            return _callback_stale_reason(row, row.callback, now=now)
         return ("superseded", "the booking no longer exists")
     if row.channel == "caldav" and row.kind == "cancelled":
         # A calendar DELETE keeps the officer's calendar true whenever it runs, so it never
@@ -334,6 +359,48 @@ def stale_reason(row: Notification, *, now: datetime) -> tuple[str, str] | None:
     if now >= booking.end_at:
         return ("expired", "the meeting's time has passed")
     return None
+
+
+def _callback_stale_reason(
+    row: Notification, callback: Callback, *, now: datetime
+) -> tuple[str, str] | None:
+    """Why a call-back's message must not be sent now, re-read from the call-back."""
+    if row.kind == "callback_unreachable":
+        # The last word on a call-back, true whatever happens after it.
+        return None
+    if not callback.is_pending:
+        return ("superseded", f"the call-back is already {callback.status}")
+    if row.kind == "callback_overdue":
+        # The alarm stays true while nobody has reached the applicant, however late it goes.
+        return None
+    if now >= callback.window_end_at:
+        # "We will call between 13:00 and 15:00" at 15:05, or "call soon" once it is overdue:
+        # the team's escalation has taken over.
+        return ("expired", "the call-back's window has ended")
+    return None
+
+
+def _callback_facts(
+    row: Notification, callback: Callback, *, now: datetime, config: Any
+) -> CallbackFacts:
+    return CallbackFacts(
+        kind=row.kind,
+        language=row.language if row.language in ("sv", "en") else "sv",
+        callback_id=callback.id,
+        topic=callback.topic,
+        note=callback.note,
+        team_name=callback.team.name,
+        officer_name=callback.officer.name,
+        applicant_name=callback.applicant_name,
+        applicant_phone=callback.applicant_phone,
+        window_start_at=callback.window_start_at,
+        window_end_at=callback.window_end_at,
+        attempts=len(callback.attempts),
+        zone=office_zone(),
+        now=now,
+        department_name=DEPARTMENT_NAME,
+        booking_url=booking_link(public_url=config["BOOKING_PUBLIC_URL"]),
+    )
 
 
 def _facts(row: Notification, booking: Booking, *, config: Any) -> tuple[BookingFacts, str | None]:
@@ -427,12 +494,11 @@ def _deliver(
         except SendError as exc:
             return _failed(exc, item, record=record, now=now, config=config)
         return record("sent", sent_at=now, subject=item.write.summary[:300], last_error=None)
-    assert item.facts is not None
     subject: str | None
     message: EmailMessage | None = None
     try:
         if item.channel == "email":
-            rendered = render_email(item.facts)
+            rendered = _render_email(item)
             subject, text = rendered.subject, rendered.text
             message = build_email(
                 sender=config["BOOKING_MAIL_FROM"],
@@ -444,7 +510,7 @@ def _deliver(
                 date=now,
             )
         else:
-            subject, text = None, render_sms(item.facts)
+            subject, text = None, _render_sms(item)
     except ValueError as exc:
         # The message cannot be made from this booking's data: retrying cannot help, a person can.
         return record("dead", last_error=f"cannot render the message: {exc}"[:500])
@@ -458,6 +524,20 @@ def _deliver(
     # The copy kept for staff leaves out the manage token the message carried.
     kept = text.replace(item.secret, "[token]") if item.secret else text
     return record("sent", sent_at=now, subject=subject, body=kept, last_error=None)
+
+
+def _render_email(item: _Outgoing) -> RenderedEmail:
+    if item.callback is not None:
+        return render_callback_email(item.callback)
+    assert item.facts is not None
+    return render_email(item.facts)
+
+
+def _render_sms(item: _Outgoing) -> str:
+    if item.callback is not None:
+        return render_callback_sms(item.callback)
+    assert item.facts is not None
+    return render_sms(item.facts)
 
 
 def _failed(

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.bookings.models import Booking
+from booking.callbacks.models import Callback
 from booking.db import Base, UTCDateTime, utcnow
 from booking.officers.models import Officer
 
@@ -23,7 +24,7 @@ UNSENT = ("pending", "failed")
 
 
 class Notification(Base):
-    """One message (e-mail or SMS) to one recipient about one version of a booking.
+    """One message (e-mail or SMS) to one recipient about one version of a booking, or a call-back.
 
     Channel `caldav` is a calendar write instead of a message: the booking PUT into (kind
     confirmation or rescheduled) or DELETEd from (kind cancelled) the CalDAV calendar of the
@@ -42,7 +43,8 @@ class Notification(Base):
         ),
         # caldav: a booking written into (or deleted from) the officer's CalDAV calendar.
         CheckConstraint("channel IN ('email', 'sms', 'caldav')", name="channel"),
-        CheckConstraint("audience IN ('applicant', 'officer')", name="audience"),
+        # team: a call-back's escalation, to the team's shared address.
+        CheckConstraint("audience IN ('applicant', 'officer', 'team')", name="audience"),
         Index("ix_notifications_status_next", "status", "next_attempt_at"),
     )
 
@@ -55,6 +57,10 @@ class Notification(Base):
     audience: Mapped[str] = mapped_column(String(16))
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    # Or the call-back the message is about (rows name a booking or a call-back, not both).
+    callback_id: Mapped[int | None] = mapped_column(
+        ForeignKey("callbacks.id", ondelete="CASCADE"), index=True
     )
     # The booking's `sequence` when this message was made: a later change makes it stale.
     booking_version: Mapped[int] = mapped_column(default=0)
@@ -81,4 +87,5 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking | None] = relationship()
+    callback: Mapped[Callback | None] = relationship()
     officer: Mapped[Officer | None] = relationship()

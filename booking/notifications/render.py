@@ -1,13 +1,14 @@
-"""Booking messages rendered from the Jinja templates beside this module: e-mail and SMS.
+"""Booking and call-back messages rendered from the Jinja templates beside this module.
 
-Rendering is pure: it takes a :class:`BookingFacts` and reads neither the database nor the
-application, so the dispatcher can render in any thread and tests need no app.
+Rendering is pure: it takes a :class:`BookingFacts` (or :class:`CallbackFacts`) and reads neither
+the database nor the application, so the dispatcher can render in any thread and tests need no app.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from booking.core.gsm7 import fits_single_sms, to_gsm7
 from booking.notifications.messages import AUDIENCES, KINDS, LANGUAGES, BookingFacts, RenderedEmail
 
-__all__ = ["DEFAULT_LANGUAGE", "format_local_time", "render_email", "render_sms"]
+__all__ = [
+    "CALLBACK_KINDS",
+    "DEFAULT_LANGUAGE",
+    "CallbackFacts",
+    "format_local_time",
+    "render_callback_email",
+    "render_callback_sms",
+    "render_email",
+    "render_sms",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_LANGUAGE = "sv"
@@ -33,6 +43,8 @@ _PATTERNS = {
     "sv": {"long": "EEEE d MMMM y 'kl.' HH:mm", "short": "EEE d MMM 'kl.' HH:mm", "time": "HH:mm"},
     "en": {"long": "EEEE d MMMM y 'at' HH:mm", "short": "EEE d MMM 'at' HH:mm", "time": "HH:mm"},
 }
+# A day within the coming weeks, as a call-back's SMS writes it: "tisdag 2 mars".
+_DAY_PATTERN = "EEEE d MMMM"
 # Most detailed first: render_sms drops details until the text fits one SMS.
 _SMS_DETAIL_LEVELS = (2, 1, 0)
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -167,4 +179,104 @@ def _environment(html: bool, sms: bool = False) -> Environment:
 
 def _template(name: str, *, html: bool, language: str | None = None) -> Template:
     path = f"{language}/{name}" if language else name
-    return _environment(html, sms=name == "sms.txt").get_template(path)
+    return _environment(html, sms=name.endswith("sms.txt")).get_template(path)
+
+
+# Call-back messages by kind: (channel, audience). The applicant's SMS at registration and when
+# the call-back is closed unreachable; the escalation stages' e-mails to the officer and team.
+CALLBACK_KINDS = {
+    "callback_registered": ("sms", "applicant"),
+    "callback_unreachable": ("sms", "applicant"),
+    "callback_window_start": ("email", "officer"),
+    "callback_reminder": ("email", "officer"),
+    "callback_overdue": ("email", "team"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackFacts:
+    """Everything a call-back message says, as plain values."""
+
+    kind: str  # one of CALLBACK_KINDS
+    language: str  # one of LANGUAGES
+    callback_id: int
+    topic: str
+    note: str | None
+    team_name: str
+    officer_name: str
+    applicant_name: str
+    applicant_phone: str
+    window_start_at: datetime  # aware
+    window_end_at: datetime  # aware
+    attempts: int
+    zone: ZoneInfo
+    # When the message is made: "today" in the SMS is the day it is sent.
+    now: datetime
+    department_name: str
+    # The applicant's way to book online instead (for `callback_unreachable`).
+    booking_url: str | None = None
+
+
+def render_callback_sms(facts: CallbackFacts) -> str:
+    """Render a call-back's SMS to the applicant, fitted to one GSM-7 SMS when possible."""
+    context = _callback_context(facts)
+    template = _template("callback_sms.txt", html=False, language=context["language"])
+    text = ""
+    for detail in _SMS_DETAIL_LEVELS:
+        text = to_gsm7(" ".join(template.render(context, detail=detail).split()))
+        if fits_single_sms(text):
+            break
+    return text
+
+
+def render_callback_email(facts: CallbackFacts) -> RenderedEmail:
+    """Render a call-back's e-mail to the officer or the team: subject, text and HTML."""
+    context = _callback_context(facts)
+    subject = " ".join(_template("callback_subject.txt", html=False).render(context).split())
+    text = _template("callback_email.txt", html=False).render(context)
+    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
+    html = _template("callback_email.html", html=True).render(context).strip() + "\n"
+    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+
+
+def _callback_context(facts: CallbackFacts) -> dict[str, Any]:
+    if facts.kind not in CALLBACK_KINDS:
+        raise ValueError(f"kind must be one of {tuple(CALLBACK_KINDS)}, not {facts.kind!r}")
+    language = facts.language if facts.language in LANGUAGES else DEFAULT_LANGUAGE
+    zone = facts.zone
+    start = facts.window_start_at.astimezone(zone)
+    end = facts.window_end_at.astimezone(zone)
+    today = facts.now.astimezone(zone).date()
+
+    def day(moment: datetime) -> str | None:
+        # None: today, which the templates write as a word ("i dag"), not a date.
+        if moment.date() == today:
+            return None
+        return format_datetime(moment, _DAY_PATTERN, tzinfo=zone, locale=_locale(language))
+
+    return {
+        "kind": facts.kind,
+        "language": language,
+        "callback_id": facts.callback_id,
+        "topic": " ".join(facts.topic.split()),
+        "note": (facts.note or "").strip() or None,
+        "team_name": facts.team_name,
+        "officer_name": facts.officer_name,
+        "applicant_name": facts.applicant_name,
+        "phone": _display_phone(facts.applicant_phone),
+        "attempts": facts.attempts,
+        "same_day": start.date() == end.date(),
+        "start_day": day(start),
+        "end_day": day(end),
+        "start_time": format_local_time(start, zone, language, "time"),
+        "end_time": format_local_time(end, zone, language, "time"),
+        "window_long": (
+            f"{format_local_time(start, zone, language)}–{format_local_time(end, zone, language)}"
+            if start.date() != end.date()
+            else f"{format_local_time(start, zone, language)}–"
+            f"{format_local_time(end, zone, language, 'time')}"
+        ),
+        "due": format_local_time(end, zone, language),
+        "department_name": facts.department_name,
+        "booking_url": facts.booking_url,
+    }
