@@ -72,6 +72,8 @@ class Config:
     # the team's opening hours), and the unanswered calls after which one is closed unreachable.
     BOOKING_CALLBACK_HOURS = 8
     BOOKING_CALLBACK_MAX_ATTEMPTS = 3
+    # How often the escalation job looks for call-back windows starting, 80 % used or ended.
+    BOOKING_CALLBACK_ESCALATION_SECONDS = 60
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
     # Level of the service's own log messages (no message bodies, tokens or identity numbers).
@@ -125,6 +127,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_CALENDAR_IMPORT_THREADS",
         "BOOKING_CALLBACK_HOURS",
         "BOOKING_CALLBACK_MAX_ATTEMPTS",
+        "BOOKING_CALLBACK_ESCALATION_SECONDS",
     )
     for name in numbers:
         value = _env(env, name)

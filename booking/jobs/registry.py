@@ -45,7 +45,9 @@ def registered_jobs() -> dict[str, Job]:
             name="escalate-callbacks",
             description="Remind officers of call-backs in their window; mark late ones overdue.",
             run=callbacks.escalate_due_callbacks,
-            interval=lambda config: callbacks.INTERVAL_SECONDS,
+            interval=lambda config: int(
+                config.get("BOOKING_CALLBACK_ESCALATION_SECONDS", callbacks.INTERVAL_SECONDS)
+            ),
         ),
     ]
     return {job.name: job for job in jobs}

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, fields, validate
 
-from booking.fields import StrictSchema, Text
+from booking.fields import QueryId, StrictSchema, Text
 from booking.notifications.models import STATUSES
 
 
@@ -16,6 +16,7 @@ class NotificationQuerySchema(StrictSchema):
 
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     booking = Text(load_default=None, max_length=16)
+    callback = QueryId(load_default=None)
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
@@ -26,6 +27,7 @@ class NotificationSchema(StrictSchema):
     audience = fields.String()
     booking = fields.Method("_reference")
     booking_version = fields.Integer()
+    callback = fields.Integer(attribute="callback_id", allow_none=True)
     recipient = fields.String()
     language = fields.String()
     minutes_before = fields.Integer(allow_none=True)

@@ -16,12 +16,14 @@ RETRYABLE = ("dead", "failed")
 
 
 def list_notifications(
-    *, status: str | None, reference: str | None, limit: int
+    *, status: str | None, reference: str | None, limit: int, callback_id: int | None = None
 ) -> Sequence[Notification]:
-    """Outbox rows, newest first, optionally by status and booking reference."""
+    """Outbox rows, newest first, optionally by status, booking reference or call-back."""
     query = select(Notification).order_by(Notification.id.desc()).limit(limit)
     if status is not None:
         query = query.where(Notification.status == status)
+    if callback_id is not None:
+        query = query.where(Notification.callback_id == callback_id)
     if reference is not None:
         query = query.join(Booking, Booking.id == Notification.booking_id).where(
             Booking.reference == reference

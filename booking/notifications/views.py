@@ -28,6 +28,7 @@ class Notifications(MethodView):
         return service.list_notifications(
             status=args.get("status"),
             reference=normalise_reference(reference) if reference else None,
+            callback_id=args.get("callback"),
             limit=args["limit"],
         )
 

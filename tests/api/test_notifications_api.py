@@ -72,3 +72,20 @@ def test_roles_and_bad_queries(app: Flask, client: FlaskClient, world: Any, fact
     )
     assert_problem(client.get("/api/v1/notifications?limit=0", headers=world.admin), 422, "limit")
     assert_problem(client.get("/api/v1/notifications?limit=abc", headers=world.admin), 422, "limit")
+
+
+def test_a_call_backs_messages_are_listed_by_call_back(client: FlaskClient, world: Any) -> None:
+    from tests.api.test_callbacks import payload
+
+    created = client.post("/api/v1/callbacks", json=payload(), headers=world.service_center)
+    assert created.status_code == 201, created.json
+    client.post("/api/v1/bookings", json=booking_payload())
+    listed = client.get(f"/api/v1/notifications?callback={created.json['id']}", headers=world.admin)
+    assert listed.status_code == 200, listed.json
+    assert [(n["kind"], n["channel"], n["callback"], n["booking"]) for n in listed.json] == [
+        ("callback_registered", "sms", created.json["id"], None)
+    ]
+    assert listed.json[0]["recipient"] == "+46701234567"
+    assert_problem(
+        client.get("/api/v1/notifications?callback=0", headers=world.admin), 422, "callback"
+    )
