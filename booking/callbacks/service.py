@@ -300,6 +300,9 @@ def register_callback(
     if preferred is not None:
         _check_officer(officer_id=preferred, team=team, field="officer_id")
     officers = _team_officers(team)
+    team_row = db.session.get(Team, team.id)
+    if team_row is not None and team_row.callback_hours is not None:
+        default_hours = team_row.callback_hours  # the team's own promise
     start, end = _window(data=data, officers=officers, now=now, default_hours=default_hours)
     if preferred is not None:
         officer_id = preferred

@@ -31,6 +31,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     applicant_kind: Mapped[str] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254))
+    # A call-back without a window is promised within this many working hours (None: the
+    # service's BOOKING_CALLBACK_HOURS).
+    callback_hours: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting_types: Mapped[list[MeetingType]] = relationship(

@@ -18,6 +18,10 @@ class TeamCreateSchema(StrictSchema):
     applicant_kind = fields.String(required=True, validate=_kind)
     meeting_types = fields.List(Slug(), required=True, validate=validate.Length(max=50))
     email = Email(load_default=None, allow_none=True)
+    # Omitted or null: BOOKING_CALLBACK_HOURS.
+    callback_hours = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=80)
+    )
 
 
 class TeamSchema(StrictSchema):
@@ -27,6 +31,7 @@ class TeamSchema(StrictSchema):
     applicant_kind = fields.String()
     meeting_types = fields.Method("_meeting_type_slugs")
     email = fields.String(allow_none=True)
+    callback_hours = fields.Integer(allow_none=True)
 
     def _meeting_type_slugs(self, team: Any) -> list[str]:
         return [meeting_type.slug for meeting_type in team.meeting_types]

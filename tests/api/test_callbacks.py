@@ -15,7 +15,9 @@ from sqlalchemy import update
 
 from booking.callbacks.models import Callback
 from booking.config import config_from_env
+from booking.db import write_intent
 from booking.extensions import db
+from booking.teams.models import Team
 from tests.api.helpers import assert_problem, snapshot
 from tests.conftest import STOCKHOLM, Clock
 
@@ -605,3 +607,40 @@ def test_fuzzed_bodies_never_cause_a_server_error(
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
     if response.status_code >= 400:
         assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_team_can_promise_fewer_working_hours(
+    app: Flask, client: FlaskClient, world: Any, clock: Clock
+) -> None:
+    body = {
+        "slug": "bygglov-snabb",
+        "name": "Snabbteamet",
+        "applicant_kind": "private",
+        "meeting_types": ["bygglovsradgivning"],
+        "callback_hours": 2,
+    }
+    created = client.post("/api/v1/teams", json=body, headers=world.admin)
+    assert created.status_code == 201, created.json
+    assert created.json["callback_hours"] == 2
+    for bad in (0, 81, "2", 1.5):
+        assert_problem(
+            client.post(
+                "/api/v1/teams",
+                json={**body, "slug": "x", "callback_hours": bad},
+                headers=world.admin,
+            ),
+            422,
+            "callback_hours",
+        )
+    # The private team promises two working hours instead of the default eight.
+    with app.app_context(), write_intent():
+        team = db.session.get(Team, world.private_team)
+        assert team is not None
+        team.callback_hours = 2
+        db.session.commit()
+    clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM))
+    registered = register(client, world)
+    assert (registered["window_start"], registered["window_end"]) == (
+        "2027-03-01T09:00:00+01:00",
+        "2027-03-01T11:00:00+01:00",
+    )
