@@ -1,10 +1,12 @@
 """A per-process cache of the booking configuration, kept as plain frozen values.
 
-Meeting types, teams (their applicant kind and meeting types), officers (active flag, teams,
-weekly hours) and office closures change a few times a year, yet every GET /slots and
-POST /bookings needs them. Reading them costs 4–7 statements per request (0.3–0.5 ms each on
-PostgreSQL); cached, a slot search is one statement (bookings and absences together), and a
-booking reads three before its insert (four on PostgreSQL, which also locks).
+Meeting types (with their reminder policy), teams (their applicant kind and meeting types),
+officers (active flag, teams, weekly hours) and office closures change a few times a year, yet
+every GET /slots and POST /bookings needs them. Reading them costs 4–7 statements per request
+(0.3–0.5 ms each on PostgreSQL); cached, a slot search is one statement (bookings, absences and
+imported busy time together), and a booking reads twice before its insert (three times on
+PostgreSQL, which also locks). What a booking needs of its officer beyond these (name, e-mail,
+CalDAV calendar) is read with the officers' loads, in its own transaction, never cached.
 
 How stale a snapshot can be:
 
@@ -19,9 +21,11 @@ How stale a snapshot can be:
   make that immediate, but costs a statement on every request and a bump in every writer,
   including scripts; a new officer, team or weekly hours showing up within two seconds is enough.
 
-A stale snapshot can only make /slots offer, or a booking refuse, a time for those seconds. It can
-never double-book: bookings and absences are not cached, and the booking path locks the
-officers' rows and re-checks their bookings in the database (booking/bookings/service.py).
+A stale snapshot can only make /slots offer, or a booking refuse, a time for those seconds (and a
+booking made in those seconds gets the previous reminder policy, team name or meeting-type slug,
+as it gets the previous duration and buffers). It can never double-book: bookings and absences
+are not cached, and the booking path locks the officers' rows and re-checks their bookings in
+the database (booking/bookings/service.py).
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ monotonic: Callable[[], float] = time.monotonic
 
 @dataclass(frozen=True, slots=True)
 class MeetingTypeConfig:
-    """A meeting type: length, buffers, grid, modes, notice and horizon."""
+    """A meeting type: length, buffers, grid, modes, notice, horizon and reminder policy."""
 
     id: int
     slug: str
@@ -85,6 +89,8 @@ class MeetingTypeConfig:
     min_notice_minutes: int
     staff_min_notice_minutes: int
     horizon_days: int
+    # (channel, minutes before) pairs as the row gives them; None: the service's default.
+    reminders: tuple[tuple[str, int], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +235,9 @@ def _load() -> ConfigSnapshot:
             min_notice_minutes=row.min_notice_minutes,
             staff_min_notice_minutes=row.staff_min_notice_minutes,
             horizon_days=row.horizon_days,
+            reminders=None
+            if row.reminders is None
+            else tuple((str(r["channel"]), int(str(r["minutes_before"]))) for r in row.reminders),
         )
         for row in session.execute(
             select(
@@ -243,6 +252,7 @@ def _load() -> ConfigSnapshot:
                 MeetingType.min_notice_minutes,
                 MeetingType.staff_min_notice_minutes,
                 MeetingType.horizon_days,
+                MeetingType.reminders,
             )
         )
     }

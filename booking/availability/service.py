@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import CompoundSelect, bindparam, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    CompoundSelect,
+    String,
+    bindparam,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from booking.availability.models import Closure
 from booking.bookings.models import MAX_BUSY_SPAN, Booking
@@ -31,6 +46,68 @@ from booking.officers.models import Absence
 from booking.teams.service import get_meeting_type, route_team
 
 DAY = 86_400
+
+
+class IdList(TypeDecorator[Sequence[int]]):
+    """A list of ids bound as one parameter: an integer array (PostgreSQL), JSON text (SQLite)."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(INTEGER()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Sequence[int] | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        ids = [int(officer_id) for officer_id in value]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class id_in(ColumnElement[bool]):
+    """`column` is one of the ids bound as `:name`, however many they are.
+
+    An expanding `IN` is rendered anew for every execution (and every list length is another
+    statement to the server); one array or JSON parameter keeps a single cached statement.
+    """
+
+    type = Boolean()
+    # A comparison, not a boolean value: without this, SQLite would get `… IN (…) = 1`, which
+    # no index serves.
+    _is_implicitly_boolean = True
+    inherit_cache = True
+    _traverse_internals: ClassVar[list[tuple[str, InternalTraversal]]] = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self, column: ColumnElement[int] | QueryableAttribute[int], name: str = "ids"
+    ) -> None:
+        self.column = (
+            column.__clause_element__() if isinstance(column, QueryableAttribute) else column
+        )
+        self.ids: BindParameter[Sequence[int]] = bindparam(name, type_=IdList())
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.column._from_objects
+
+
+@compiles(id_in, "postgresql")
+def _id_in_postgresql(element: id_in, compiler: Any, **kw: Any) -> str:
+    # psycopg's bind cast makes the parameter `::INTEGER[]`, so the index on the column serves.
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.ids, **kw)})"
+
+
+@compiles(id_in, "sqlite")
+def _id_in_sqlite(element: id_in, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    ids = compiler.process(element.ids, **kw)
+    # Both parts are compiled SQL (a column and a bound parameter), never data.
+    return f"{column} IN (SELECT value FROM json_each({ids}))"  # noqa: S608
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +160,12 @@ def _busy_time_statement(*, excluding_booking: bool) -> CompoundSelect:
     SQLite takes to run it. The bookings' condition is `holds_time_in`, whose bound from below
     (`:floor` = lower - MAX_BUSY_SPAN) keeps the index scan off each officer's history.
     """
-    ids = bindparam("ids", expanding=True)
     lower = bindparam("lower", type_=UTCDateTime())
     upper = bindparam("upper", type_=UTCDateTime())
     bookings = select(
         Booking.officer_id, epoch(Booking.busy_start_at), epoch(Booking.busy_end_at)
     ).where(
-        Booking.officer_id.in_(ids),
+        id_in(Booking.officer_id),
         Booking.status == "confirmed",
         Booking.busy_start_at < upper,
         Booking.busy_end_at > lower,
@@ -98,13 +174,13 @@ def _busy_time_statement(*, excluding_booking: bool) -> CompoundSelect:
     if excluding_booking:
         bookings = bookings.where(Booking.id != bindparam("exclude"))
     absences = select(Absence.officer_id, epoch(Absence.start_at), epoch(Absence.end_at)).where(
-        Absence.officer_id.in_(ids), Absence.start_at < upper, Absence.end_at > lower
+        id_in(Absence.officer_id), Absence.start_at < upper, Absence.end_at > lower
     )
     # Like absences, an imported interval may last days: no bound from below.
     imported = select(
         ImportedBusy.officer_id, epoch(ImportedBusy.start_at), epoch(ImportedBusy.end_at)
     ).where(
-        ImportedBusy.officer_id.in_(ids), ImportedBusy.start_at < upper, ImportedBusy.end_at > lower
+        id_in(ImportedBusy.officer_id), ImportedBusy.start_at < upper, ImportedBusy.end_at > lower
     )
     return union_all(bookings, absences, imported)
 
@@ -115,10 +191,12 @@ def load_schedules(
     span_start: int,
     span_end: int,
     exclude_booking_id: int | None = None,
+    weekday: int | None = None,
 ) -> list[OfficerSchedule]:
     """Combine the officers' (cached) hours with their busy time in [span_start, span_end).
 
     Bookings, absences and imported busy time are never cached: one statement reads them all.
+    With `weekday` (Mon=0), the schedules carry that day's hours only.
     """
     if not officers:
         return []
@@ -133,11 +211,17 @@ def load_schedules(
         "exclude": exclude_booking_id,
     }
     statement = _busy_time_statement(excluding_booking=exclude_booking_id is not None)
-    for officer_id, start, end in db.session.execute(statement, parameters):
+    # On the session's connection: a plain read of rows, with none of the ORM's execution
+    # machinery (nothing is pending: searches run before anything is written).
+    for officer_id, start, end in db.session.connection().execute(statement, parameters):
         busy[officer_id].append((start, end))
     return [
         OfficerSchedule(
-            officer_id=officer.id, weekly_hours=officer.weekly_hours, busy=busy[officer.id]
+            officer_id=officer.id,
+            weekly_hours=officer.weekly_hours
+            if weekday is None
+            else {weekday: officer.weekly_hours[weekday]},
+            busy=busy[officer.id],
         )
         for officer in officers
     ]
@@ -164,22 +248,36 @@ def compute_team_slots(
     now: datetime,
     exclude_booking_id: int | None = None,
     busy_window: tuple[int, int] | None = None,
+    only_start: int | None = None,
 ) -> list[Slot]:
     """Free slots of the team (or the given officers of it) between two local dates.
 
     `busy_window` narrows the busy time read to [start, end) epoch seconds: enough for a
-    caller that only asks about starts whose padded span lies inside it.
+    caller that only asks about starts whose padded span lies inside it. `only_start` (epoch
+    seconds) narrows the answer to that one start, if it is a slot at all.
     """
     zone = office_zone()
     notice = meeting_type.staff_min_notice_minutes if is_staff else meeting_type.min_notice_minutes
     earliest, latest = booking_window(
         now=now, notice_minutes=notice, horizon_days=meeting_type.horizon_days, zone=zone
     )
+    if only_start is not None:
+        # The engine still lays its grid from each hours interval's start, so `only_start` is
+        # a slot exactly when a whole day's search would offer it; it just skips the others.
+        earliest, latest = max(earliest, only_start), min(latest, only_start)
+        if earliest > latest:
+            return []
     first_day = max(first_day, datetime.fromtimestamp(earliest, zone).date())
     last_day = min(last_day, datetime.fromtimestamp(latest, zone).date())
     if first_day > last_day:
         return []
     officers = bookable_officers(team=team, officer_ids=officer_ids)
+    weekday = None
+    if first_day == last_day:
+        # One day (every booking's check): only that weekday's hours can matter, and the engine
+        # would convert each officer's whole week. Officers with no hours that day have no slot.
+        weekday = first_day.weekday()
+        officers = [officer for officer in officers if officer.weekly_hours.get(weekday)]
     if not officers:
         return []
     if busy_window is None:
@@ -193,6 +291,7 @@ def compute_team_slots(
         span_start=busy_window[0],
         span_end=busy_window[1],
         exclude_booking_id=exclude_booking_id,
+        weekday=weekday,
     )
     return compute_slots(
         officers=schedules,
@@ -270,6 +369,7 @@ def free_officers_at(
         now=now,
         exclude_booking_id=exclude_booking_id,
         busy_window=padded,
+        only_start=instant,
     )
     for slot in slots:
         if slot.start == instant:

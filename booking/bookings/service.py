@@ -6,20 +6,22 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
-from booking.availability.service import free_officers_at
+from booking.availability.service import free_officers_at, id_in
 from booking.bookings.links import manage_token_for
 from booking.bookings.models import MAX_BUSY_SPAN, Booking, IdempotencyRecord
+from booking.calendar.models import CalendarSource
 from booking.config_cache import (
     MeetingTypeConfig,
     TeamConfig,
@@ -37,9 +39,17 @@ from booking.db import UTCDateTime
 from booking.errors import Conflict, NotFound, SlotUnavailable, ValidationProblem
 from booking.extensions import db
 from booking.fields import office_zone
-from booking.notifications.enqueue import notify_booked, notify_cancelled, notify_moved
+from booking.notifications.enqueue import (
+    INSERT_FROM_JSON,
+    booked_rows,
+    notify_booked,
+    notify_cancelled,
+    notify_moved,
+    policy_of,
+    rows_parameter,
+)
 from booking.officers.models import Officer
-from booking.teams.models import MeetingType, Team
+from booking.teams.models import Team
 from booking.teams.service import get_meeting_type, route_team
 
 # No 0/O, 1/I/L: references are read out over the phone.
@@ -48,11 +58,27 @@ _REFERENCE_SHAPE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
 STAFF_BOOKING_ROLES = ("admin", "service_center")
 
 
+class Ref(NamedTuple):
+    """A row a new booking links to, as the response shows it (officers have no slug)."""
+
+    id: int
+    name: str
+    slug: str | None = None
+
+
+class NewBooking(SimpleNamespace):
+    """A booking just inserted: its columns, `id`, and `meeting_type`/`team`/`officer` refs.
+
+    Not an ORM object: the insert is one Core statement and the response and the outbox only
+    read these values, so nothing is loaded or tracked for them.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class BookingResult:
     """A booking just made (or replayed), with its manage token in plaintext, shown once."""
 
-    booking: Booking
+    booking: Booking | NewBooking
     manage_token: str
     is_replay: bool
 
@@ -124,8 +150,9 @@ def _week_bounds(start: datetime) -> tuple[datetime, datetime]:
 
 
 @cache
-def _loads_statement(*, recheck: bool, excluding_booking: bool) -> Select[Any]:
-    """Id, last assignment and confirmed bookings in [`:week_start`, `:week_end`) of `:ids`.
+def _loads_statement(*, recheck: bool, excluding_booking: bool, new_id: bool) -> Select[Any]:
+    """Id, last assignment, confirmed bookings in [`:week_start`, `:week_end`), name, e-mail
+    and CalDAV source id of the officers `:ids` (and, with `new_id`, a new booking id).
 
     With `recheck`, officers whose confirmed bookings overlap [`:busy_start`, `:busy_end`) are
     left out (the condition of `holds_time_in`, `:floor` bounding the scan from below). Built
@@ -143,9 +170,31 @@ def _loads_statement(*, recheck: bool, excluding_booking: bool) -> Select[Any]:
         .correlate(Officer)
         .scalar_subquery()
     )
-    query = select(Officer.id, Officer.last_assigned_at, week_count).where(
-        Officer.id.in_(bindparam("ids", expanding=True))
+    # The officer's name, e-mail and CalDAV calendar come along for the one chosen: read here,
+    # under the lock on PostgreSQL, they cost no statement of their own.
+    caldav_source = (
+        select(CalendarSource.id)
+        .where(CalendarSource.officer_id == Officer.id, CalendarSource.kind == "caldav")
+        .correlate(Officer)
+        .scalar_subquery()
     )
+    # PostgreSQL: the new booking's id, drawn here (an uncorrelated subquery runs once) so that
+    # its outbox rows can be built before the one statement that inserts them with it. A
+    # booking refused after this leaves a gap in the ids, which mean nothing.
+    booking_id = (
+        select(func.nextval(func.pg_get_serial_sequence("bookings", "id"))).scalar_subquery()
+        if new_id
+        else null()
+    )
+    query = select(
+        Officer.id,
+        Officer.last_assigned_at,
+        week_count,
+        Officer.name,
+        Officer.email,
+        caldav_source,
+        booking_id,
+    ).where(id_in(Officer.id))
     if recheck:
         overlapping = select(Booking.id).where(
             Booking.officer_id == Officer.id,
@@ -160,17 +209,35 @@ def _loads_statement(*, recheck: bool, excluding_booking: bool) -> Select[Any]:
     return query
 
 
+@dataclass(frozen=True, slots=True)
+class _Loads:
+    """The candidates' loads and contacts, and (PostgreSQL, booking) the new booking's id."""
+
+    loads: list[OfficerLoad]
+    contacts: dict[int, OfficerContact]
+    new_booking_id: int | None
+
+
+class OfficerContact(NamedTuple):
+    """What a booking needs of its officer beyond the id: name, e-mail, CalDAV source."""
+
+    name: str
+    email: str | None
+    caldav_source_id: int | None
+
+
 def _officer_loads(
     officer_ids: Sequence[int],
     start: datetime,
     *,
     recheck: MeetingTypeConfig | None = None,
     exclude_booking_id: int | None = None,
-) -> list[OfficerLoad]:
-    """Each officer's confirmed bookings in the ISO week of `start` and last assignment.
+    new_id: bool = False,
+) -> _Loads:
+    """Each officer's confirmed bookings in the ISO week of `start`, last assignment, contact.
 
     With `recheck` (the meeting type), officers that a confirmed booking now holds at `start`
-    are left out, in the same statement.
+    are left out, in the same statement; with `new_id`, it also draws the new booking's id.
     """
     week_start, week_end = _week_bounds(start)
     parameters: dict[str, Any] = {
@@ -185,38 +252,44 @@ def _officer_loads(
             busy_start=busy_start, busy_end=busy_end, floor=busy_start - MAX_BUSY_SPAN
         )
     statement = _loads_statement(
-        recheck=recheck is not None, excluding_booking=exclude_booking_id is not None
+        recheck=recheck is not None,
+        excluding_booking=exclude_booking_id is not None,
+        new_id=new_id,
     )
-    return [
-        OfficerLoad(
-            officer_id=officer_id,
-            bookings_this_week=count,
-            last_assigned_at=int(last.timestamp()) if last is not None else None,
+    loads = []
+    contacts = {}
+    new_booking_id = None
+    # Plain rows on the session's connection, like the busy-time read.
+    rows = db.session.connection().execute(statement, parameters)
+    for officer_id, last, count, name, email, source_id, drawn_id in rows:
+        new_booking_id = drawn_id
+        loads.append(
+            OfficerLoad(
+                officer_id=officer_id,
+                bookings_this_week=count,
+                last_assigned_at=int(last.timestamp()) if last is not None else None,
+            )
         )
-        for officer_id, last, count in db.session.execute(statement, parameters)
-    ]
+        contacts[officer_id] = OfficerContact(name, email, source_id)
+    return _Loads(loads, contacts, new_booking_id)
 
 
 # Built once, like `_loads_statement`.
-_LOCK_OFFICERS = (
-    select(Officer.id)
-    .where(Officer.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Officer.id)
-    .with_for_update()
-)
-# The rows a new booking links to, in one statement: the response and the outbox read them.
-_BOOKING_ROWS = (
-    select(Officer, Team, MeetingType)
-    .select_from(Officer)
-    .join(Team, Team.id == bindparam("team_id"))
-    .join(MeetingType, MeetingType.id == bindparam("meeting_type_id"))
-    .where(Officer.id == bindparam("officer_id"))
+_LOCK_OFFICERS = select(Officer.id).where(id_in(Officer.id)).order_by(Officer.id).with_for_update()
+# A new booking, and its officer's last assignment: Core statements on the session's
+# connection (no ORM object to build, track and flush; officers' last_assigned_at is not
+# configuration, so the cache's invalidation events need not see it).
+_INSERT_BOOKING = insert(Booking.__table__).returning(Booking.__table__.c.id)
+_ASSIGNED = (
+    update(Officer.__table__)
+    .where(Officer.__table__.c.id == bindparam("assigned_officer_id"))
+    .values(last_assigned_at=bindparam("assigned_at", type_=UTCDateTime()))
 )
 
 
 def _lock_officers(officer_ids: Sequence[int]) -> None:
     # PostgreSQL: row locks in id order serialise bookings per officer without deadlocks.
-    db.session.execute(_LOCK_OFFICERS, {"ids": list(officer_ids)}).all()
+    db.session.connection().execute(_LOCK_OFFICERS, {"ids": list(officer_ids)}).all()
 
 
 def _is_sqlite() -> bool:
@@ -225,12 +298,13 @@ def _is_sqlite() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Claim:
-    """The officer a booking goes to (locked on PostgreSQL), the rows it links to, and why."""
+    """The officer a booking goes to (locked on PostgreSQL), what it needs of them, and why."""
 
-    officer: Officer
-    team: Team
-    meeting_type: MeetingType
+    officer_id: int
+    contact: OfficerContact
     choice: OfficerChoice
+    # PostgreSQL, new bookings: the id drawn under the lock; SQLite: the insert makes it.
+    new_booking_id: int | None
 
 
 def _claim_officer(
@@ -259,37 +333,47 @@ def _claim_officer(
     if _is_sqlite():
         # Every writing request began with BEGIN IMMEDIATE: no other writer has run since the
         # search, so what it found still holds.
-        loads = _officer_loads(free, start)
+        found = _officer_loads(free, start)
     else:
         _lock_officers(free)
         # Another transaction may have booked one of them between our search and our lock (we
         # may have waited for its commit). Hours, absences, closures and the busy time imported
         # from officers' own calendars (read by the search above, which refuses such a time)
         # are not part of the race, bookings are: a statement of its own sees that booking.
-        loads = _officer_loads(
-            free, start, recheck=meeting_type, exclude_booking_id=exclude_booking_id
+        found = _officer_loads(
+            free,
+            start,
+            recheck=meeting_type,
+            exclude_booking_id=exclude_booking_id,
+            new_id=exclude_booking_id is None,
         )
-    choice = choose_officer(candidates=loads, preferred_id=preferred_id)
+    choice = choose_officer(candidates=found.loads, preferred_id=preferred_id)
     if choice is None:
         raise _slot_unavailable()
-    officer, team_row, meeting_type_row = db.session.execute(
-        _BOOKING_ROWS,
-        {"officer_id": choice.officer_id, "team_id": team.id, "meeting_type_id": meeting_type.id},
-    ).one()
-    return _Claim(officer, team_row, meeting_type_row, choice)
+    return _Claim(
+        choice.officer_id, found.contacts[choice.officer_id], choice, found.new_booking_id
+    )
 
 
 def _slot_unavailable() -> SlotUnavailable:
     return SlotUnavailable("That time is not free. Ask GET /api/v1/slots for the times that are.")
 
 
-def _flush_or_conflict() -> None:
+_T = TypeVar("_T")
+
+
+def _flush_or_conflict(write: Callable[[], _T] | None = None) -> _T | None:
+    """Flush the session (or run `write`); an integrity violation becomes a 409."""
     # No savepoint: nothing runs after a failed insert, the request ends in a 409 and its
     # transaction is rolled back.
     try:
-        db.session.flush()
+        if write is None:
+            db.session.flush()
+            return None
+        return write()
     except IntegrityError as exc:
-        # The exclusion constraint caught what the locks should have: still a 409, never a 500.
+        # The exclusion constraint (PostgreSQL) or the overlap trigger (SQLite) caught what the
+        # locks should have: still a 409, never a 500.
         raise SlotUnavailable("That time was just taken.") from exc
 
 
@@ -391,39 +475,105 @@ def book_slot(
     reference = new_reference()
     manage_token = manage_token_for(secret_key=secret_key, reference=reference)
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
-    claim.officer.last_assigned_at = now
-    booking = Booking(
-        reference=reference,
-        meeting_type=claim.meeting_type,
-        team=claim.team,
-        officer=claim.officer,
-        start_at=start_at,
-        end_at=end_at,
-        busy_start_at=busy_start,
-        busy_end_at=busy_end,
-        mode=data["mode"],
-        status="confirmed",
-        property_designation=data.get("property_designation"),
-        case_number=data.get("case_number"),
-        description=data.get("description"),
-        language=data.get("language") or "sv",
-        channel="service_center" if is_staff else "web",
-        created_by_token_id=staff.id if staff is not None else None,
-        manage_token_hash=hash_secret(manage_token),
-        team_reason=team_choice.reason,
-        officer_reason=claim.choice.reason,
-        officer_requested=preferred is not None,
-        sequence=0,
-        created_at=now,
-        updated_at=now,
+    values: dict[str, Any] = {
+        "reference": reference,
+        "meeting_type_id": meeting_type.id,
+        "team_id": team.id,
+        "officer_id": claim.officer_id,
+        "start_at": start_at,
+        "end_at": end_at,
+        "busy_start_at": busy_start,
+        "busy_end_at": busy_end,
+        "mode": data["mode"],
+        "status": "confirmed",
+        "property_designation": data.get("property_designation"),
+        "case_number": data.get("case_number"),
+        "description": data.get("description"),
+        "language": data.get("language") or "sv",
+        "channel": "service_center" if is_staff else "web",
+        "created_by_token_id": staff.id if staff is not None else None,
+        "manage_token_hash": hash_secret(manage_token),
+        "team_reason": team_choice.reason,
+        "officer_reason": claim.choice.reason,
+        "officer_requested": preferred is not None,
+        "sequence": 0,
+        "created_at": now,
+        "updated_at": now,
+        "cancelled_at": None,
+        "cancel_reason": None,
         **applicant,
+    }
+    booking_id = claim.new_booking_id
+    if booking_id is None:
+        # SQLite: the insert makes the id, then the messages are queued with it.
+        booking_id = _flush_or_conflict(lambda: _insert_booking(values, now))
+        assert booking_id is not None
+    booking = NewBooking(
+        id=booking_id,
+        meeting_type=Ref(meeting_type.id, meeting_type.name, meeting_type.slug),
+        team=Ref(team.id, team.name, team.slug),
+        officer=Ref(claim.officer_id, claim.contact.name),
+        **values,
     )
-    db.session.add(booking)
-    _flush_or_conflict()
+    messages: dict[str, Any] = {
+        "booking": booking,
+        "officer_id": claim.officer_id,
+        "officer_email": claim.contact.email,
+        "caldav_source_id": claim.contact.caldav_source_id,
+        "reminders": policy_of(meeting_type.reminders),
+        "now": now,
+    }
+    if claim.new_booking_id is None:
+        notify_booked(**messages)
+    else:
+        # PostgreSQL: the booking, its officer's assignment and its messages in one statement
+        # (one round trip instead of three, all while the officers' rows are locked).
+        rows = booked_rows(**messages)
+        _flush_or_conflict(lambda: _insert_booking_with_messages(booking_id, values, rows, now))
     if key_hash is not None:
-        record.booking_id = booking.id
-    notify_booked(booking=booking, now=now)
+        record.booking_id = booking_id
     return BookingResult(booking, manage_token, is_replay=False)
+
+
+def _insert_booking(values: dict[str, Any], now: datetime) -> int:
+    """Insert the booking and record its officer's assignment; return the booking's id."""
+    connection = db.session.connection()
+    booking_id: int = connection.execute(_INSERT_BOOKING, values).scalar_one()
+    connection.execute(_ASSIGNED, {"assigned_officer_id": values["officer_id"], "assigned_at": now})
+    return booking_id
+
+
+def _insert_booking_with_messages(
+    booking_id: int, values: dict[str, Any], rows: Sequence[dict[str, Any]], now: datetime
+) -> None:
+    """PostgreSQL: insert the booking (with its drawn id), its officer's assignment and its
+    outbox rows in one statement."""
+    parameters = {f"booking_{key}": value for key, value in values.items()}
+    parameters.update(
+        booking_id=booking_id,
+        assigned_officer_id=values["officer_id"],
+        assigned_at=now,
+        outbox_rows=rows_parameter(rows),
+    )
+    db.session.connection().execute(_booking_with_messages_statement(), parameters)
+
+
+@cache
+def _booking_with_messages_statement() -> Insert:
+    """`WITH booking AS (INSERT …), assigned AS (UPDATE officers …) INSERT INTO notifications …`.
+
+    Data-modifying CTEs all run, in one statement; the outbox rows' foreign key to the booking
+    is checked at its end, when the booking is there. Built once, with bind parameters.
+    """
+    bookings = Booking.__table__
+    new_booking = (
+        insert(bookings)
+        .values({c.key: bindparam(f"booking_{c.key}", type_=c.type) for c in bookings.columns})
+        .returning(bookings.c.id)
+        .cte("new_booking")
+    )
+    assigned = _ASSIGNED.returning(Officer.__table__.c.id).cte("assigned")
+    return INSERT_FROM_JSON.add_cte(new_booking, assigned, nest_here=True)
 
 
 def get_booking_for(
@@ -525,7 +675,9 @@ def reschedule_booking(
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
     booking.start_at, booking.end_at = start_at, end_at
     booking.busy_start_at, booking.busy_end_at = busy_start, busy_end
-    booking.officer = claim.officer
+    officer = db.session.get(Officer, claim.officer_id)
+    assert officer is not None, "the officer was just locked or read (foreign key)"
+    booking.officer = officer
     booking.officer_reason = reason
     booking.sequence += 1
     booking.updated_at = now

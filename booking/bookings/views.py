@@ -32,7 +32,7 @@ blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Booking
 MAX_IDEMPOTENCY_KEY = 200
 
 
-def _links(booking: Booking, manage_token: str | None) -> dict[str, str]:
+def _links(booking: Booking | service.NewBooking, manage_token: str | None) -> dict[str, str]:
     base = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
     suffix = f"?token={manage_token}" if manage_token else ""
     manage = f"{base}/api/v1/bookings/{booking.reference}"
@@ -51,10 +51,16 @@ def _json(body: Any, status: int) -> Response:
 # Built once (a schema deep-copies its fields when made); dumping with them is thread-safe.
 _PUBLIC_VIEW = BookingSchema()
 _STAFF_VIEW = BookingStaffSchema()
+# Likewise for parsing: given a class, webargs would make a schema (and its nested one) per
+# request; loading with one instance is thread-safe too.
+_CREATE_ARGS = BookingCreateSchema()
 
 
 def dump_booking(
-    booking: Booking, *, staff: StaffToken | None, manage_token: str | None = None
+    booking: Booking | service.NewBooking,
+    *,
+    staff: StaffToken | None,
+    manage_token: str | None = None,
 ) -> dict[str, Any]:
     """The booking as the caller may see it (staff also see the routing reasons)."""
     schema = _STAFF_VIEW if staff is not None else _PUBLIC_VIEW
@@ -84,7 +90,7 @@ def _idempotency_key() -> str | None:
 
 @blp.route("/bookings")
 class Bookings(MethodView):
-    @blp.arguments(BookingCreateSchema)
+    @blp.arguments(_CREATE_ARGS)
     @blp.response(201, BookingCreatedSchema)
     @blp.alt_response(200, schema=BookingCreatedSchema, description="Replay of an Idempotency-Key")
     def post(self, data: dict[str, Any]) -> Any:
