@@ -27,7 +27,9 @@ def _runner(app: Flask, job: Job) -> None:
         # The next run tries again; a job never takes the scheduler down.
         log.exception("job %s failed", job.name)
     else:
-        log.info("job %s: %s", job.name, summary)
+        # A run that found nothing to do is routine (every few seconds): not worth an INFO line.
+        idle = summary.startswith(("nothing", "no "))
+        log.log(logging.DEBUG if idle else logging.INFO, "job %s: %s", job.name, summary)
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
