@@ -34,16 +34,13 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
 from bench import cpu
-from bench.dataset import DATA_DIR, NOW, STOCKHOLM, make_app, postgres_database
+from bench.dataset import DATA_DIR, NOW, STOCKHOLM, make_app, postgres_database, sqlite_database
 from bench.feeds import percentile
 from booking.calendar.ics import vtimezone_ical
 from booking.calendar.imports import import_source
@@ -283,14 +280,6 @@ def measure_import(database_url: str, *, runs: int = 9) -> dict[str, Any]:
     return results
 
 
-@contextmanager
-def _sqlite_database() -> Iterator[str]:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-    yield f"sqlite:///{SQLITE_PATH}"
-
-
 def _report(results: dict[str, Any]) -> str:
     lines = [
         f"{results['database']}: ICS file of {results['events']} events "
@@ -319,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in [d.strip() for d in args.db.split(",") if d.strip()]:
         if name not in ("sqlite", "postgres"):
             parser.error(f"unknown database {name!r}")
-        database = _sqlite_database() if name == "sqlite" else postgres_database()
+        database = sqlite_database(SQLITE_PATH) if name == "sqlite" else postgres_database()
         with database as url:
             results = measure_import(url, runs=args.runs)
         print(_report(results), flush=True)

@@ -104,13 +104,13 @@ class Seeded:
 
 
 @contextmanager
-def sqlite_database() -> Iterator[str]:
+def sqlite_database(path: Path = SQLITE_PATH) -> Iterator[str]:
     """A fresh SQLite file under bench/.data/ (left in place afterwards for inspection)."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(DATA_DIR / "instance", ignore_errors=True)
-    yield f"sqlite:///{SQLITE_PATH}"
+    yield f"sqlite:///{path}"
 
 
 def postgres_admin_url() -> str:

@@ -27,17 +27,14 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import insert
 
 from bench import cpu
-from bench.dataset import DATA_DIR, NOW, STOCKHOLM, make_app, postgres_database
+from bench.dataset import DATA_DIR, NOW, STOCKHOLM, make_app, postgres_database, sqlite_database
 from booking.auth.service import create_token
 from booking.bookings.models import Booking
 from booking.calendar.feeds import AHEAD_DAYS, PAST_DAYS
@@ -261,14 +258,6 @@ def measure_feeds(
     return results
 
 
-@contextmanager
-def _sqlite_database() -> Iterator[str]:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-    yield f"sqlite:///{SQLITE_PATH}"
-
-
 def _report(results: dict[str, Any]) -> str:
     lines = [
         f"{results['database']}: feed of {results['events']} events "
@@ -297,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in [d.strip() for d in args.db.split(",") if d.strip()]:
         if name not in ("sqlite", "postgres"):
             parser.error(f"unknown database {name!r}")
-        database = _sqlite_database() if name == "sqlite" else postgres_database()
+        database = sqlite_database(SQLITE_PATH) if name == "sqlite" else postgres_database()
         with database as url:
             results = measure_feeds(url, renders=args.renders, revalidations=args.revalidations)
         print(_report(results), flush=True)

@@ -109,7 +109,6 @@ class Senders:
 
     email: EmailSender
     sms: SmsSender
-    closers: list[Callable[[], None]] = field(default_factory=list)
     caldav: CaldavWriter = field(default_factory=CaldavWriter)
 
     @classmethod

@@ -13,10 +13,10 @@ from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, select
 
 from booking.bookings.models import Booking
 from booking.calendar.models import CalendarSource
+from booking.config_cache import current_config
 from booking.extensions import db
 from booking.notifications.models import UNSENT, Notification
 from booking.officers.models import Officer
-from booking.teams.models import MeetingType
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +38,6 @@ def parse_policy(text: str) -> list[Reminder]:
             raise ValueError(f"BOOKING_REMINDERS: '{item.strip()}' is not channel:minutes")
         policy.append(Reminder(channel, int(minutes)))
     return policy
-
-
-def reminder_policy(meeting_type: MeetingType) -> list[Reminder]:
-    """The meeting type's reminders, or the service's default when it sets none."""
-    if meeting_type.reminders is None:
-        return parse_policy(current_app.config["BOOKING_REMINDERS"])
-    return [
-        Reminder(str(r["channel"]), int(str(r["minutes_before"]))) for r in meeting_type.reminders
-    ]
 
 
 def policy_of(reminders: Sequence[tuple[str, int]] | None) -> list[Reminder]:
@@ -310,9 +301,8 @@ def _calendar_row(
 
 
 def _meeting_type_policy(booking: Booking) -> list[Reminder]:
-    meeting_type = db.session.get(MeetingType, booking.meeting_type_id)
-    assert meeting_type is not None
-    return reminder_policy(meeting_type)
+    # The same cached policy the booking path uses: no query for a move either.
+    return policy_of(current_config().meeting_types_by_id[booking.meeting_type_id].reminders)
 
 
 def _reminders(

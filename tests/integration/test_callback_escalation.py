@@ -19,10 +19,10 @@ from sqlalchemy import select
 from booking.callbacks.escalation import EscalationReport, escalate_callbacks, stage_at
 from booking.callbacks.models import Callback
 from booking.extensions import db
-from booking.notifications.dispatch import DispatchReport, dispatch_due
 from booking.notifications.models import Notification
 from tests.conftest import STOCKHOLM, Clock
 from tests.integration.escalation_worker import escalate
+from tests.support.outbox import run_dispatcher
 from tests.support.sms import SmsGateway
 from tests.support.smtp import SmtpServer
 
@@ -36,17 +36,6 @@ def _local(hour: int, minute: int = 0, day: int = 1) -> datetime:
 
 # A window 13:00–15:00: the reminder at 80 % of its two hours is 14:36.
 START, REMINDER, END = _local(13), _local(14, 36), _local(15)
-
-
-@pytest.fixture
-def outbound(
-    app: Flask, smtp_server: SmtpServer, sms_gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
-) -> tuple[SmtpServer, SmsGateway]:
-    """Point the app's senders at the loopback SMTP server and SMS gateway."""
-    monkeypatch.setitem(app.config, "BOOKING_SMTP_URL", smtp_server.url)
-    for key, value in sms_gateway.config().items():
-        monkeypatch.setitem(app.config, key, value)
-    return smtp_server, sms_gateway
 
 
 def _register(client: FlaskClient, world: Any, **overrides: Any) -> dict[str, Any]:
@@ -68,11 +57,6 @@ def _escalate(app: Flask, clock: Clock) -> EscalationReport:
             return escalate_callbacks(now=clock())
         finally:
             db.session.remove()
-
-
-def _dispatch(app: Flask) -> DispatchReport:
-    with app.app_context():
-        return dispatch_due(now_fn=app.config["BOOKING_CLOCK"])
 
 
 def _stage_rows(app: Flask) -> list[tuple[int | None, str, str, str]]:
@@ -214,13 +198,13 @@ def test_the_messages_arrive_and_stale_ones_are_not_sent(
     smtp, sms = outbound
     callback = _register(client, world)
     officer_email = f"p{world.private_officers.index(callback['officer']['id'])}@example.org"
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     (registered,) = sms.messages
     assert "i dag mellan 13:00 och 15:00" in registered.message
 
     clock.set(START)
     _escalate(app, clock)
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     (start_mail,) = smtp.messages
     assert start_mail.rcpt_tos == (officer_email,)
     assert str(start_mail.message["Subject"]) == (
@@ -237,14 +221,14 @@ def test_the_messages_arrive_and_stale_ones_are_not_sent(
     assert moved.status_code == 200
     clock.set(REMINDER)
     _escalate(app, clock)
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     reminder = smtp.messages[-1]
     assert reminder.rcpt_tos == (f"p{world.private_officers.index(other)}@example.org",)
     assert str(reminder.message["Subject"]).startswith("Påminnelse:")
 
     clock.set(END)
     _escalate(app, clock)
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     alarm = smtp.messages[-1]
     assert alarm.rcpt_tos == ("privat@example.org",)
     assert str(alarm.message["Subject"]).startswith("Försenad återuppringning:")
@@ -262,7 +246,7 @@ def test_a_reminder_for_a_completed_call_back_is_superseded(
 ) -> None:
     smtp, _ = outbound
     callback = _register(client, world)
-    _dispatch(app)
+    run_dispatcher(app)
     clock.set(START)
     _escalate(app, clock)
     response = client.post(
@@ -271,7 +255,7 @@ def test_a_reminder_for_a_completed_call_back_is_superseded(
         headers=world.service_center,
     )
     assert response.status_code == 201
-    assert _dispatch(app).superseded == 1
+    assert run_dispatcher(app).superseded == 1
     assert smtp.messages == []
     ((_, _, _, status),) = _stage_rows(app)
     assert status == "superseded"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,30 +16,14 @@ from sqlalchemy import select
 from booking.db import write_intent
 from booking.extensions import db
 from booking.notifications.callbacks import booking_link, enqueue_callback_message
-from booking.notifications.dispatch import DispatchReport, dispatch_due
 from booking.notifications.models import Notification
 from tests.api.helpers import snapshot
 from tests.conftest import STOCKHOLM, Clock
+from tests.support.outbox import run_dispatcher
 from tests.support.sms import SmsGateway
 from tests.support.smtp import SmtpServer
 
 CALLBACKS = "/api/v1/callbacks"
-
-
-@pytest.fixture
-def outbound(
-    app: Flask, smtp_server: SmtpServer, sms_gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
-) -> tuple[SmtpServer, SmsGateway]:
-    """Point the app's senders at the loopback SMTP server and SMS gateway."""
-    monkeypatch.setitem(app.config, "BOOKING_SMTP_URL", smtp_server.url)
-    for key, value in sms_gateway.config().items():
-        monkeypatch.setitem(app.config, key, value)
-    return smtp_server, sms_gateway
-
-
-def _dispatch(app: Flask) -> DispatchReport:
-    with app.app_context():
-        return dispatch_due(now_fn=app.config["BOOKING_CLOCK"])
 
 
 def _at(day: int, hour: int, minute: int = 0) -> str:
@@ -109,7 +92,7 @@ def test_the_sms_says_who_calls_and_when(
 ) -> None:
     _, sms = outbound
     callback = _register(client, world)
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     (message,) = sms.messages
     assert message.to == "+46701234567"
     officer = callback["officer"]["name"]
@@ -128,7 +111,7 @@ def test_in_english_the_date_is_written_out_when_not_today(
     callback = _register(
         client, world, window_start=_at(2, 13), window_end=_at(2, 15), language="en"
     )
-    _dispatch(app)
+    run_dispatcher(app)
     (message,) = sms.messages
     assert message.message.startswith(f"Hello Åsa Öberg! {callback['officer']['name']} at ")
     assert "will call you on Tuesday 2 March between 13:00 and 15:00" in message.message
@@ -140,7 +123,7 @@ def test_a_window_over_two_days_names_both(
 ) -> None:
     _, sms = outbound
     _register(client, world, window_start=..., window_end=...)  # 8 working hours from now
-    _dispatch(app)
+    run_dispatcher(app)
     (message,) = sms.messages
     assert "ringer dig mellan kl. 09:00 i dag och kl. 10:00 tisdag 2 mars" in message.message
 
@@ -151,7 +134,7 @@ def test_the_registration_sms_of_a_closed_call_back_is_superseded(
     _, sms = outbound
     callback = _register(client, world)
     _attempt(client, world, callback["id"], "reached")
-    report = _dispatch(app)
+    report = run_dispatcher(app)
     assert (report.superseded, report.sent) == (1, 0)
     assert sms.messages == []
     (row,) = _rows(app)
@@ -169,7 +152,7 @@ def test_the_registration_sms_expires_with_the_window(
     _register(client, world)
     # The gateway was down all afternoon: "between 13:00 and 15:00" at 15:00 helps nobody.
     clock.set(datetime(2027, 3, 1, 15, 0, tzinfo=STOCKHOLM))
-    assert _dispatch(app).expired == 1
+    assert run_dispatcher(app).expired == 1
     assert sms.messages == []
 
 
@@ -178,12 +161,12 @@ def test_unanswered_calls_send_the_booking_link(
 ) -> None:
     _, sms = outbound
     callback = _register(client, world)
-    _dispatch(app)
+    run_dispatcher(app)
     for _ in range(3):
         _attempt(client, world, callback["id"], "no_answer")
     rows = _rows(app)
     assert [r.kind for r in rows] == ["callback_registered", "callback_unreachable"]
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     link = booking_link(public_url="http://booking.test/")
     assert link == "http://booking.test/boka"
     assert sms.messages[-1].message == (

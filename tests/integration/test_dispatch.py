@@ -17,28 +17,13 @@ from sqlalchemy import select
 from booking.calendar.ics import parse_events
 from booking.db import write_intent
 from booking.extensions import db
-from booking.notifications.dispatch import DispatchReport, claim_due, dispatch_due
+from booking.notifications.dispatch import claim_due
 from booking.notifications.models import Notification
 from tests.conftest import STOCKHOLM, Clock
 from tests.factories import booking_payload
+from tests.support.outbox import run_dispatcher
 from tests.support.sms import SmsGateway
 from tests.support.smtp import SmtpServer
-
-
-@pytest.fixture
-def outbound(
-    app: Flask, smtp_server: SmtpServer, sms_gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
-) -> tuple[SmtpServer, SmsGateway]:
-    """Point the app's senders at the loopback SMTP server and SMS gateway."""
-    monkeypatch.setitem(app.config, "BOOKING_SMTP_URL", smtp_server.url)
-    for key, value in sms_gateway.config().items():
-        monkeypatch.setitem(app.config, key, value)
-    return smtp_server, sms_gateway
-
-
-def _dispatch(app: Flask) -> DispatchReport:
-    with app.app_context():
-        return dispatch_due(now_fn=app.config["BOOKING_CLOCK"])
 
 
 def _book(
@@ -83,7 +68,7 @@ def test_the_confirmation_arrives_by_mail_and_sms(
 ) -> None:
     smtp, sms = outbound
     booking = _book(client)
-    report = _dispatch(app)
+    report = run_dispatcher(app)
     assert (report.sent, report.failed, report.dead) == (3, 0, 0)
 
     (mail,) = _mails_to(smtp, "asa@example.org")
@@ -126,7 +111,7 @@ def test_the_confirmation_arrives_by_mail_and_sms(
     assert kept.body and booking["reference"] in kept.body
     assert booking["manage_token"] not in kept.body
     # Nothing more is due: a second run sends nothing again.
-    assert _dispatch(app).claimed == 0
+    assert run_dispatcher(app).claimed == 0
     assert len(smtp.messages) == 2 and len(sms.messages) == 1
 
 
@@ -137,14 +122,14 @@ def test_move_and_cancel_mails_carry_the_same_uid_with_growing_sequence(
     booking = _book(client, applicant={"phone": None})
     headers = {"X-Booking-Token": booking["manage_token"]}
     base = f"/api/v1/bookings/{booking['reference']}"
-    _dispatch(app)
+    run_dispatcher(app)
     moved = client.post(
         f"{base}/reschedule", json={"start": "2027-03-04T10:00:00+01:00"}, headers=headers
     )
     assert moved.status_code == 200
-    _dispatch(app)
+    run_dispatcher(app)
     assert client.post(f"{base}/cancel", json={}, headers=headers).status_code == 200
-    _dispatch(app)
+    run_dispatcher(app)
 
     mails = _mails_to(smtp, "asa@example.org")
     assert len(mails) == 3
@@ -166,17 +151,17 @@ def test_reminders_go_out_when_due(
 ) -> None:
     smtp, sms = outbound
     _book(client)
-    _dispatch(app)
+    run_dispatcher(app)
     smtp.reset()
     sms.reset()
     # One minute before the day-before reminder: nothing.
     clock.set(datetime(2027, 3, 2, 9, 59, tzinfo=STOCKHOLM))
-    assert _dispatch(app).claimed == 0
+    assert run_dispatcher(app).claimed == 0
     clock.advance(minutes=1)
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     assert len(_mails_to(smtp, "asa@example.org")) == 1
     clock.set(datetime(2027, 3, 3, 8, 0, tzinfo=STOCKHOLM))
-    assert _dispatch(app).sent == 1
+    assert run_dispatcher(app).sent == 1
     (reminder,) = sms.messages
     assert "10:00" in reminder.message
 
@@ -214,7 +199,7 @@ def test_stale_reminders_are_not_sent_new_ones_are(
     )
     # Past both old reminder times, before the new ones.
     clock.set(datetime(2027, 3, 3, 9, 0, tzinfo=STOCKHOLM))
-    report = _dispatch(app)
+    report = run_dispatcher(app)
     assert report.superseded == 1
     assert _row(app, id=dead_id).skip_reason == "the booking was changed"
     old_reminders = [s for k, s in _statuses(app).items() if k[0] == "reminder" and k[3] == 0]
@@ -223,7 +208,7 @@ def test_stale_reminders_are_not_sent_new_ones_are(
     smtp.reset()
     sms.reset()
     clock.set(datetime(2027, 3, 5, 8, 30, tzinfo=STOCKHOLM))
-    assert _dispatch(app).sent == 2
+    assert run_dispatcher(app).sent == 2
     assert len(_mails_to(smtp, "asa@example.org")) == 1 and len(sms.messages) == 1
     assert sms.messages[0].message.startswith("Påminnelse: fre 5 mars kl. 10:00.")
 
@@ -241,7 +226,7 @@ def test_after_hours_down_only_meetings_still_ahead_are_reminded(
     # The worker was down from Monday until Wednesday 12:30: the 10:00 meeting has been held,
     # the 14:00 meeting is still ahead (its SMS reminder fell due at 12:00).
     clock.set(datetime(2027, 3, 3, 12, 30, tzinfo=STOCKHOLM))
-    report = _dispatch(app)
+    report = run_dispatcher(app)
     with app.app_context():
         rows = db.session.scalars(select(Notification).order_by(Notification.id)).all()
         by_booking: dict[str, dict[tuple[str, str, str], str]] = {}
@@ -272,7 +257,7 @@ def test_gateway_5xx_is_retried_with_growing_delays_then_dead(
     delays = []
     for attempt in range(1, 6):
         before = clock()
-        _dispatch(app)
+        run_dispatcher(app)
         row = _row(app, kind="confirmation", channel="sms")
         assert row.attempts == attempt
         if attempt < 5:
@@ -281,7 +266,7 @@ def test_gateway_5xx_is_retried_with_growing_delays_then_dead(
             delays.append(delay)
             # Not retried a second early …
             clock.set(row.next_attempt_at - timedelta(seconds=1))
-            assert _dispatch(app).claimed == 0
+            assert run_dispatcher(app).claimed == 0
             # … and retried once it is due.
             clock.set(row.next_attempt_at)
     assert row.status == "dead"
@@ -304,7 +289,7 @@ def test_gateway_4xx_and_smtp_550_are_dead_at_once_451_is_retried(
     _book(client)
     officer_address = _row(app, kind="confirmation", audience="officer").recipient
     smtp.refuse_recipient(officer_address, reply="451 4.3.0 Try again later")
-    report = _dispatch(app)
+    report = run_dispatcher(app)
     assert (report.dead, report.failed, report.sent) == (2, 1, 0)
     statuses = _statuses(app)
     assert statuses["confirmation", "applicant", "sms", 0] == "dead"
@@ -334,10 +319,10 @@ def test_a_claim_whose_lease_ran_out_is_taken_over_and_fenced(
     assert len(ids) == 2  # the applicant's SMS and the officer's mail
     # The claiming worker died: nothing is sent while its lease lasts …
     clock.advance(seconds=lease.total_seconds() - 1)
-    assert _dispatch(app).claimed == 0
+    assert run_dispatcher(app).claimed == 0
     # … and everything once it has run out, exactly once.
     clock.advance(seconds=1)
-    assert _dispatch(app).sent == 2
+    assert run_dispatcher(app).sent == 2
     assert len(sms.messages) == 1 and len(smtp.messages) == 1
     # The dead worker's claim can no longer record anything.
     from booking.notifications.dispatch import _mark
@@ -352,7 +337,7 @@ def test_the_log_backends_keep_bodies_and_tokens_out_of_the_log(
 ) -> None:
     booking = _book(client)
     with caplog.at_level(logging.DEBUG):
-        report = _dispatch(app)
+        report = run_dispatcher(app)
     assert report.sent == 3
     logged = caplog.text
     assert "mail" in logged.lower() or "sms" in logged.lower()
@@ -369,7 +354,7 @@ def test_a_move_to_another_officer_cancels_in_the_first_officers_calendar(
 ) -> None:
     smtp, _ = outbound
     booking = _book(client, applicant={"phone": None})
-    _dispatch(app)
+    run_dispatcher(app)
     first = _row(app, kind="confirmation", audience="officer").recipient
     factory.absence(
         officer_id=booking["officer"]["id"],
@@ -383,7 +368,7 @@ def test_a_move_to_another_officer_cancels_in_the_first_officers_calendar(
     )
     assert moved.status_code == 200
     smtp.reset()
-    assert _dispatch(app).sent == 3
+    assert run_dispatcher(app).sent == 3
     second = _row(app, kind="confirmation", audience="officer", booking_version=1).recipient
     assert second != first
     (to_first,) = _mails_to(smtp, first)

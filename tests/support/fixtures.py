@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import trustme
+from flask import Flask
 
 from tests.support.caldav import RadicaleServer
 from tests.support.ics import IcsServer
@@ -126,3 +127,14 @@ def ics_server(_ics_server_session: IcsServer) -> IcsServer:
     """A real HTTP server on loopback publishing one (empty, for now) iCalendar file."""
     _ics_server_session.reset()
     return _ics_server_session
+
+
+@pytest.fixture
+def outbound(
+    app: Flask, smtp_server: SmtpServer, sms_gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
+) -> tuple[SmtpServer, SmsGateway]:
+    """Point the app's senders at the loopback SMTP server and SMS gateway."""
+    monkeypatch.setitem(app.config, "BOOKING_SMTP_URL", smtp_server.url)
+    for key, value in sms_gateway.config().items():
+        monkeypatch.setitem(app.config, key, value)
+    return smtp_server, sms_gateway
