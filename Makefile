@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := booking
 
-.PHONY: install serve test test-sqlite test-postgres lint format migrate worker bench clean
+.PHONY: browser-deps install serve test test-sqlite test-postgres lint format migrate worker bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests' axe-core, from the npm registry. Without npm they are skipped (loudly).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: axe-core not installed, the browser tests will be skipped"; \
+	fi
+
+browser-deps: $(AXE)
 
 ## make serve: migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000
 ## (with the periodic jobs in-process: mail and SMS go to the log unless configured)
@@ -29,10 +40,10 @@ worker: $(STAMP)
 ## make test: lint, then the whole suite on SQLite and (when BOOKING_TEST_POSTGRES_URL is set) PostgreSQL
 test: lint test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser-deps
 	BOOKING_TEST_DATABASE_URL= $(BIN)/python -m pytest tests
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) browser-deps
 	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
 		echo "== the same suite on PostgreSQL =="; \
 		BOOKING_TEST_DATABASE_URL="$$BOOKING_TEST_POSTGRES_URL" $(BIN)/python -m pytest tests; \
@@ -55,4 +66,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) instance tests/e2e/node_modules tests/e2e/screenshots .pytest_cache .ruff_cache .mypy_cache .hypothesis

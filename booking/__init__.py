@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from booking.ops.views import bp as ops_bp
     from booking.ops.views import init_metrics
     from booking.teams.views import blp as teams_blp
+    from booking.web import register_pages
 
     for blueprint in (teams_blp, officers_blp, availability_blp, bookings_blp, notifications_blp):
         api.register_blueprint(blueprint)
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(callbacks_blp)
     app.register_blueprint(ops_bp)
     init_metrics(app)
+    register_pages(app)
 
 
 def _register_unit_of_work(app: Flask) -> None:
