@@ -175,9 +175,7 @@ class Browser:
                     if int(overflow) > 1:
                         problems.append(f"[{width}px] the page scrolls sideways by {overflow}px")
                     continue
-                height = self.driver.execute_script(
-                    "return document.documentElement.scrollHeight"
-                )
+                height = self.driver.execute_script("return document.documentElement.scrollHeight")
                 self._emulate(width, min(max(int(height), 600), 8000))
                 path = SCREENSHOTS / f"{self.test_name}--{step}--{width}.png"
                 self.driver.save_screenshot(str(path))

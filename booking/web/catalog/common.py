@@ -36,6 +36,15 @@ SV = {
     "form_errors_title": "Rätta följande:",
     "error_prefix": "Fel:",
     "optional": "frivilligt",
+    "week_nav_label": "Välj vecka",
+    "week_previous": "Föregående vecka",
+    "week_next": "Nästa vecka",
+    "week_title": "Vecka {number}",
+    "week_first_free": "Första lediga tid",
+    "week_no_times": "Inga lediga tider",
+    "week_empty": (
+        "Det finns inga lediga tider den här veckan. Välj nästa vecka eller första lediga tid."
+    ),
 }
 
 EN = {
@@ -73,4 +82,13 @@ EN = {
     "form_errors_title": "Please correct the following:",
     "error_prefix": "Error:",
     "optional": "optional",
+    "week_nav_label": "Choose week",
+    "week_previous": "Previous week",
+    "week_next": "Next week",
+    "week_title": "Week {number}",
+    "week_first_free": "First free time",
+    "week_no_times": "No free times",
+    "week_empty": (
+        "There are no free times this week. Choose the next week or the first free time."
+    ),
 }

@@ -1,0 +1,223 @@
+"""The week view every page shares: a team's free starts for one Monday–Sunday week, from the slot
+engine, with the links around it (previous/next week, first free time, nearest free times).
+
+Starts travel in forms as RFC 3339 local time with its offset ("2027-03-03T10:00:00+01:00"), the
+same way the JSON API writes them, so a start is unambiguous on DST days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from booking.availability.service import compute_team_slots
+from booking.config_cache import MeetingTypeConfig, TeamConfig
+from booking.core.slots import Slot, booking_window
+from booking.fields import office_zone
+
+# How far one "first free time" or "nearest free times" search reaches per query.
+_SEARCH_CHUNK_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class SlotChoice:
+    """One free start as a page offers it."""
+
+    start: datetime  # aware, in the office's zone
+    value: str  # what the form sends back: RFC 3339 with the offset
+
+    @property
+    def day(self) -> date:
+        """The local date of the start."""
+        return self.start.date()
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A day of the week view and its free starts (possibly none)."""
+
+    day: date
+    slots: tuple[SlotChoice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """A week of free starts, with where the previous and next links go (None: no link)."""
+
+    monday: date
+    days: tuple[Day, ...]
+    previous: date | None
+    next: date | None
+
+    @property
+    def number(self) -> int:
+        """The ISO week number (Swedes say "vecka 49")."""
+        return self.monday.isocalendar().week
+
+    @property
+    def has_slots(self) -> bool:
+        """Whether any day of the week has a free start."""
+        return any(day.slots for day in self.days)
+
+
+def monday_of(day: date) -> date:
+    """The Monday of the ISO week that `day` is in."""
+    return day - timedelta(days=day.weekday())
+
+
+def parse_week(value: str | None, *, today: date) -> date:
+    """The Monday a `vecka` query parameter names (any date of the week); this week if unusable.
+
+    Week navigation is a plain link: a hand-edited or stale value shows the nearest sensible
+    week rather than an error page.
+    """
+    if value:
+        try:
+            return max(monday_of(date.fromisoformat(value[:10])), monday_of(today))
+        except ValueError:
+            pass
+    return monday_of(today)
+
+
+def start_value(start: datetime) -> str:
+    """The form value of a start: local time with its offset, to the minute."""
+    return start.astimezone(office_zone()).isoformat(timespec="seconds")
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """A start sent back by a form, or None if it is missing or not an aware RFC 3339 time."""
+    if not value or len(value) > 40:
+        return None
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if start.tzinfo is None or start.utcoffset() is None:
+        return None
+    return start.astimezone(office_zone())
+
+
+def _choices(slots: list[Slot]) -> list[SlotChoice]:
+    zone = office_zone()
+    choices = []
+    for slot in slots:
+        start = datetime.fromtimestamp(slot.start, zone)
+        choices.append(SlotChoice(start=start, value=start_value(start)))
+    return choices
+
+
+def _last_bookable_day(meeting_type: MeetingTypeConfig, *, is_staff: bool, now: datetime) -> date:
+    zone = office_zone()
+    notice = meeting_type.staff_min_notice_minutes if is_staff else meeting_type.min_notice_minutes
+    _, latest = booking_window(
+        now=now, notice_minutes=notice, horizon_days=meeting_type.horizon_days, zone=zone
+    )
+    return datetime.fromtimestamp(latest, zone).date()
+
+
+def team_week(
+    *,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
+    monday: date,
+    is_staff: bool,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> Week:
+    """The free starts of `team` in the week beginning `monday` (weekend days only if open)."""
+    slots = compute_team_slots(
+        team=team,
+        meeting_type=meeting_type,
+        first_day=monday,
+        last_day=monday + timedelta(days=6),
+        officer_ids=None,
+        is_staff=is_staff,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    )
+    by_day: dict[date, list[SlotChoice]] = {}
+    for choice in _choices(slots):
+        by_day.setdefault(choice.day, []).append(choice)
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        if offset >= 5 and day not in by_day:
+            continue  # an office closed at weekends shows a five-day week
+        days.append(Day(day=day, slots=tuple(by_day.get(day, ()))))
+    this_monday = monday_of(now.astimezone(office_zone()).date())
+    last_day = _last_bookable_day(meeting_type, is_staff=is_staff, now=now)
+    return Week(
+        monday=monday,
+        days=tuple(days),
+        previous=monday - timedelta(days=7) if monday > this_monday else None,
+        next=monday + timedelta(days=7) if monday + timedelta(days=7) <= last_day else None,
+    )
+
+
+def first_free(
+    *,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
+    is_staff: bool,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> SlotChoice | None:
+    """The earliest free start of the team within the meeting type's horizon, if any."""
+    day = now.astimezone(office_zone()).date()
+    last_day = _last_bookable_day(meeting_type, is_staff=is_staff, now=now)
+    while day <= last_day:
+        chunk_end = min(day + timedelta(days=_SEARCH_CHUNK_DAYS - 1), last_day)
+        slots = compute_team_slots(
+            team=team,
+            meeting_type=meeting_type,
+            first_day=day,
+            last_day=chunk_end,
+            officer_ids=None,
+            is_staff=is_staff,
+            now=now,
+            exclude_booking_id=exclude_booking_id,
+        )
+        if slots:
+            return _choices(slots[:1])[0]
+        day = chunk_end + timedelta(days=1)
+    return None
+
+
+def nearest_free(
+    *,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
+    around: datetime,
+    is_staff: bool,
+    now: datetime,
+    limit: int = 6,
+    exclude_booking_id: int | None = None,
+) -> list[SlotChoice]:
+    """Up to `limit` free starts closest in time to `around` (before or after), in time order.
+
+    What a page offers when the time someone chose was taken meanwhile.
+    """
+    zone = office_zone()
+    center = around.astimezone(zone).date()
+    slots = compute_team_slots(
+        team=team,
+        meeting_type=meeting_type,
+        first_day=center - timedelta(days=_SEARCH_CHUNK_DAYS // 2),
+        last_day=center + timedelta(days=_SEARCH_CHUNK_DAYS),
+        officer_ids=None,
+        is_staff=is_staff,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    )
+    if not slots:
+        found = first_free(
+            team=team,
+            meeting_type=meeting_type,
+            is_staff=is_staff,
+            now=now,
+            exclude_booking_id=exclude_booking_id,
+        )
+        return [found] if found is not None else []
+    target = around.timestamp()
+    closest = sorted(slots, key=lambda slot: (abs(slot.start - target), slot.start))[:limit]
+    return _choices(sorted(closest, key=lambda slot: slot.start))
