@@ -43,10 +43,11 @@ def _what_is_missing() -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say loudly that the browser tests did not run."""
-    if _missing:
+    """Say loudly that the browser tests did not run (also from xdist's controller process)."""
+    missing = _missing or _what_is_missing()
+    if missing:
         terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
-        for item in _missing:
+        for item in missing:
             terminalreporter.write_line(f"  missing: {item}", red=True)
         terminalreporter.write_line(
             "  install: apt-get install -y chromium chromium-driver && npm ci --prefix tests/e2e",
