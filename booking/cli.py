@@ -51,7 +51,7 @@ DEMO_HOURS = [(day, 8 * 60, 12 * 60) for day in range(5)] + [
 
 
 def load_demo_data() -> bool:
-    """Create the demo teams, officers and meeting type unless they exist; True if created."""
+    """Create the demo teams, officers and meeting types unless they exist; True if created."""
     if db.session.scalars(select(Team.id).where(Team.slug == "bygglov-privat")).first():
         return False
     meeting_type = MeetingType(
@@ -66,23 +66,37 @@ def load_demo_data() -> bool:
         staff_min_notice_minutes=0,
         horizon_days=60,
     )
+    # A second, shorter kind of advice, so the public booking's first step offers a real choice
+    # (and a type without meetings at the office).
+    case_questions = MeetingType(
+        slug="arendefragor",
+        name="Frågor om ett pågående ärende",
+        duration_minutes=30,
+        buffer_before_minutes=0,
+        buffer_after_minutes=15,
+        slot_step_minutes=15,
+        modes=["phone", "video"],
+        min_notice_minutes=1440,
+        staff_min_notice_minutes=0,
+        horizon_days=60,
+    )
     teams = {
         "bygglov-privat": Team(
             slug="bygglov-privat",
             name="Bygglov privatpersoner",
             applicant_kind="private",
             email="bygglov-privat@example.org",
-            meeting_types=[meeting_type],
+            meeting_types=[meeting_type, case_questions],
         ),
         "bygglov-foretag": Team(
             slug="bygglov-foretag",
             name="Bygglov företag",
             applicant_kind="company",
             email="bygglov-foretag@example.org",
-            meeting_types=[meeting_type],
+            meeting_types=[meeting_type, case_questions],
         ),
     }
-    db.session.add_all([meeting_type, *teams.values()])
+    db.session.add_all([meeting_type, case_questions, *teams.values()])
     for name, email, team_slugs in DEMO_OFFICERS:
         officer = Officer(
             name=name, email=email, active=True, teams=[teams[slug] for slug in team_slugs]

@@ -18,9 +18,12 @@ def manage_token_for(*, secret_key: str, reference: str) -> str:
     return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
 
-def manage_url(*, public_url: str, reference: str, token: str) -> str:
+def manage_url(*, public_url: str, reference: str, token: str, language: str = "sv") -> str:
     """Return the link applicants manage their booking with (in e-mails, SMS and invites).
 
-    Until the public pages exist it is the booking's API resource, which takes the same token.
+    It opens the manage page; a booking made in English asks for the English page, since the
+    link is often opened in a browser whose language says nothing about the applicant's.
     """
-    return f"{public_url.rstrip('/')}/api/v1/bookings/{quote(reference)}?token={quote(token)}"
+    base = public_url.rstrip("/")
+    url = f"{base}/boka/hantera/{quote(reference, safe='')}?token={quote(token, safe='')}"
+    return f"{url}&lang=en" if language == "en" else url

@@ -37,7 +37,12 @@ def _links(booking: Booking | service.NewBooking, manage_token: str | None) -> d
     suffix = f"?token={manage_token}" if manage_token else ""
     manage = f"{base}/api/v1/bookings/{booking.reference}"
     if manage_token:
-        manage = manage_url(public_url=base, reference=booking.reference, token=manage_token)
+        manage = manage_url(
+            public_url=base,
+            reference=booking.reference,
+            token=manage_token,
+            language=booking.language,
+        )
     return {
         "manage": manage,
         "invite_ics": f"{base}/api/v1/bookings/{booking.reference}/invite.ics{suffix}",
@@ -152,7 +157,9 @@ class BookingInvite(MethodView):
         link = None
         if token:
             base = current_app.config["BOOKING_PUBLIC_URL"]
-            link = manage_url(public_url=base, reference=booking.reference, token=token)
+            link = manage_url(
+                public_url=base, reference=booking.reference, token=token, language=booking.language
+            )
         data, method = current_invite(booking, manage_link=link)
         return Response(
             data,

@@ -408,7 +408,10 @@ def _facts(row: Notification, booking: Booking, *, config: Any) -> tuple[Booking
     if row.audience == "applicant":
         token = manage_token_for(secret_key=config["SECRET_KEY"], reference=booking.reference)
         url = manage_url(
-            public_url=config["BOOKING_PUBLIC_URL"], reference=booking.reference, token=token
+            public_url=config["BOOKING_PUBLIC_URL"],
+            reference=booking.reference,
+            token=token,
+            language=booking.language,
         )
     facts = BookingFacts(
         kind=row.kind,

@@ -37,13 +37,15 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     # A form left open over lunch still submits; the token is bound to the session anyway.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault(
-        "SESSION_COOKIE_SECURE", str(app.config["BOOKING_PUBLIC_URL"]).startswith("https://")
+    # Flask fills in its own defaults for these before we run, so they are set, not defaulted.
+    app.config["SESSION_COOKIE_NAME"] = "radgivning_session"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = str(app.config["BOOKING_PUBLIC_URL"]).startswith(
+        "https://"
     )
-    app.config.setdefault("SESSION_COOKIE_NAME", "radgivning_session")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))
+    # A staff login lasts a working day; a public visitor's draft needs no more.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=10)
     csrf.init_app(app)
 
     @app.after_request

@@ -157,8 +157,50 @@ class Browser:
         element.send_keys(value)
 
     def click(self, css: str) -> None:
-        """Click an element (a link or a button) and wait for the next page."""
-        self.find(css).click()
+        """Click an element; after a link or a submit button, wait until the next page is in.
+
+        Without the wait, the test would look for the next page's elements on the old page.
+        """
+        element = self.find(css)
+        navigates = self.driver.execute_script(
+            "const e = arguments[0];"
+            "if (e.tagName === 'A') return !e.hasAttribute('download')"
+            " && !(e.getAttribute('href') || '').startsWith('#');"
+            "return (e.tagName === 'BUTTON' && (e.type || 'submit') === 'submit')"
+            " || (e.tagName === 'INPUT' && e.type === 'submit');",
+            element,
+        )
+        if not navigates:
+            element.click()
+            return
+        self.driver.execute_script("window.__previousPage = true;")
+        element.click()
+        self.wait_for_next_page()
+
+    def press_enter(self) -> None:
+        """Press Enter on the focused element (a link or submit button); wait for the next page."""
+        from selenium.webdriver.common.keys import Keys
+
+        self.driver.execute_script("window.__previousPage = true;")
+        self.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        self.wait_for_next_page()
+
+    def wait_for_next_page(self) -> None:
+        """Wait until a new page (without the old window's marker) has loaded completely."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def loaded(driver: Any) -> bool:
+            try:
+                return bool(
+                    driver.execute_script(
+                        "return !window.__previousPage && document.readyState === 'complete';"
+                    )
+                )
+            except WebDriverException:
+                return False  # asked mid-navigation: ask again
+
+        WebDriverWait(self.driver, 15).until(loaded)
 
     def check(self, step: str) -> None:
         """Screenshot this page at every width and assert axe finds no A/AA violation at any."""

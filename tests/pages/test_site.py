@@ -62,3 +62,23 @@ def test_catalogs_have_the_same_keys_in_every_language(app: Flask) -> None:
         missing = set(catalogs["sv"]) ^ set(catalogs[language])
         assert not missing, f"{language}: keys not in both catalogs: {sorted(missing)}"
         assert all(text.strip() for text in catalogs[language].values())
+
+
+def test_the_session_cookie_is_locked_down(app: Flask, client: FlaskClient) -> None:
+    response = client.get("/boka")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert cookie.startswith("radgivning_session="), cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # Served over https in production: the cookie is then Secure as well.
+    from booking import create_app
+
+    secure = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "x",
+            "BOOKING_PUBLIC_URL": "https://bokning.example.se",
+        }
+    )
+    assert secure.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 10 * 3600
