@@ -672,11 +672,13 @@ def reschedule_booking(
             exclude_booking_id=booking.id,
         )
         reason = f"moved; the previous officer was not free; {claim.choice.reason}"
+    # Load the new officer before touching the times: the load autoflushes, and a booking
+    # flushed at its new time with its old officer would trip the overlap guard.
+    officer = db.session.get(Officer, claim.officer_id)
+    assert officer is not None, "the officer was just locked or read (foreign key)"
     start_at, end_at, busy_start, busy_end = _busy_span(meeting_type, start)
     booking.start_at, booking.end_at = start_at, end_at
     booking.busy_start_at, booking.busy_end_at = busy_start, busy_end
-    officer = db.session.get(Officer, claim.officer_id)
-    assert officer is not None, "the officer was just locked or read (foreign key)"
     booking.officer = officer
     booking.officer_reason = reason
     booking.sequence += 1

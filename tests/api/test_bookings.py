@@ -99,6 +99,28 @@ def test_reschedule_moves_and_keeps_the_reference(client: FlaskClient, world: An
     assert moved.json["officer"]["id"] == booked["officer"]["id"]  # continuity
 
 
+def test_reschedule_to_a_time_its_officer_is_busy_goes_to_a_free_colleague(
+    client: FlaskClient, world: Any
+) -> None:
+    booked = _book(client).json
+    officer = booked["officer"]["id"]
+    _book(
+        client,
+        officer_id=officer,
+        start="2027-03-04T13:00:00+01:00",
+        applicant={"email": "other@example.org"},
+    )
+    moved = client.post(
+        f"/api/v1/bookings/{booked['reference']}/reschedule",
+        json={"start": "2027-03-04T13:00:00+01:00"},
+        headers={"X-Booking-Token": booked["manage_token"]},
+    )
+    # Not a 409: the booking must not be written at its new time before its new officer is set.
+    assert moved.status_code == 200, moved.json
+    assert moved.json["start"] == "2027-03-04T13:00:00+01:00"
+    assert moved.json["officer"]["id"] != officer
+
+
 def test_failed_reschedule_leaves_the_booking_untouched(client: FlaskClient, world: Any) -> None:
     officer = world.private_officers[0]
     mine = _book(client, officer_id=officer).json
