@@ -146,6 +146,8 @@ def _render_move(
 ) -> Html:
     moment = now()
     meeting_type, team = _configuration(booking)
+    # An applicant who chose their officer is moved only within that officer's free times.
+    officers = [booking.officer_id] if booking.officer_requested else None
     week = team_week(
         team=team,
         meeting_type=meeting_type,
@@ -153,6 +155,7 @@ def _render_move(
         is_staff=False,
         now=moment,
         exclude_booking_id=booking.id,
+        officer_ids=officers,
     )
     first = first_free(
         team=team,
@@ -160,6 +163,7 @@ def _render_move(
         is_staff=False,
         now=moment,
         exclude_booking_id=booking.id,
+        officer_ids=officers,
     )
     nearest: list[SlotChoice] = []
     if taken is not None:
@@ -170,6 +174,7 @@ def _render_move(
             is_staff=False,
             now=moment,
             exclude_booking_id=booking.id,
+            officer_ids=officers,
         )
 
     def week_url(day: date) -> str:

@@ -7,6 +7,7 @@ same way the JSON API writes them, so a start is unambiguous on DST days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -123,14 +124,18 @@ def team_week(
     is_staff: bool,
     now: datetime,
     exclude_booking_id: int | None = None,
+    officer_ids: Sequence[int] | None = None,
 ) -> Week:
-    """The free starts of `team` in the week beginning `monday` (weekend days only if open)."""
+    """The free starts of `team` (or of `officer_ids` in it) in the week beginning `monday`.
+
+    Weekend days are shown only when they have a free start.
+    """
     slots = compute_team_slots(
         team=team,
         meeting_type=meeting_type,
         first_day=monday,
         last_day=monday + timedelta(days=6),
-        officer_ids=None,
+        officer_ids=officer_ids,
         is_staff=is_staff,
         now=now,
         exclude_booking_id=exclude_booking_id,
@@ -161,6 +166,7 @@ def first_free(
     is_staff: bool,
     now: datetime,
     exclude_booking_id: int | None = None,
+    officer_ids: Sequence[int] | None = None,
 ) -> SlotChoice | None:
     """The earliest free start of the team within the meeting type's horizon, if any."""
     day = now.astimezone(office_zone()).date()
@@ -172,7 +178,7 @@ def first_free(
             meeting_type=meeting_type,
             first_day=day,
             last_day=chunk_end,
-            officer_ids=None,
+            officer_ids=officer_ids,
             is_staff=is_staff,
             now=now,
             exclude_booking_id=exclude_booking_id,
@@ -192,6 +198,7 @@ def nearest_free(
     now: datetime,
     limit: int = 6,
     exclude_booking_id: int | None = None,
+    officer_ids: Sequence[int] | None = None,
 ) -> list[SlotChoice]:
     """Up to `limit` free starts closest in time to `around` (before or after), in time order.
 
@@ -204,7 +211,7 @@ def nearest_free(
         meeting_type=meeting_type,
         first_day=center - timedelta(days=_SEARCH_CHUNK_DAYS // 2),
         last_day=center + timedelta(days=_SEARCH_CHUNK_DAYS),
-        officer_ids=None,
+        officer_ids=officer_ids,
         is_staff=is_staff,
         now=now,
         exclude_booking_id=exclude_booking_id,
@@ -216,6 +223,7 @@ def nearest_free(
             is_staff=is_staff,
             now=now,
             exclude_booking_id=exclude_booking_id,
+            officer_ids=officer_ids,
         )
         return [found] if found is not None else []
     target = around.timestamp()

@@ -366,3 +366,27 @@ def test_english_booking_gets_the_english_page(client: FlaskClient, world: Any) 
     assert swedish.status_code == 200 and "Din bokning" in visible_text(
         swedish.get_data(as_text=True)
     )
+
+
+def test_a_chosen_officer_is_moved_only_within_their_own_free_times(
+    client: FlaskClient, world: Any
+) -> None:
+    chosen = world.private_officers[0]
+    booked = _book(client, officer_id=chosen)
+    # The chosen officer is busy on Thursday at 13:00; colleagues are free then.
+    _book(
+        client,
+        officer_id=chosen,
+        start="2027-03-04T13:00:00+01:00",
+        applicant={"email": "other@example.org"},
+    )
+    week = client.get(_path(booked).replace("?", "/flytta?", 1) + "&vecka=2027-03-01")
+    html = week.get_data(as_text=True)
+    assert week.status_code == 200
+    assert 'value="2027-03-04T12:00:00+01:00"' not in html  # overlaps the 13:00 with its buffer
+    assert 'value="2027-03-04T13:00:00+01:00"' not in html
+    assert 'value="2027-03-04T15:00:00+01:00"' in html
+    # Whereas an applicant who left the choice to us sees the colleagues' times too.
+    free = _book(client, start="2027-03-05T10:00:00+01:00", applicant={"email": "x@example.org"})
+    theirs = client.get(_path(free).replace("?", "/flytta?", 1) + "&vecka=2027-03-01")
+    assert 'value="2027-03-04T13:00:00+01:00"' in theirs.get_data(as_text=True)
