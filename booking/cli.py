@@ -111,19 +111,29 @@ def load_demo_data() -> bool:
 
 @demo_cli.command("load")
 def load_demo_command() -> None:
-    """Load demo data (once) and print a new admin token with a curl example."""
+    """Load demo data (once) and print new staff tokens, the pages and curl examples."""
     with write_intent():
         created = load_demo_data()
         _, admin = create_token(name="demo-admin", role="admin")
         _, service_center = create_token(name="demo-servicecenter", role="service_center")
+        officer = db.session.scalars(select(Officer).order_by(Officer.id)).first()
+        officer_token = None
+        if officer is not None:
+            _, officer_token = create_token(
+                name=f"demo-officer-{officer.id}", role="officer", officer_id=officer.id
+            )
         db.session.commit()
     base = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
     click.echo("Demo data " + ("loaded." if created else "already present."))
     click.echo(f"Admin token:          {admin}")
     click.echo(f"Service-center token: {service_center}")
+    if officer is not None:
+        click.echo(f"Officer token:        {officer_token}  ({officer.name}: their own day)")
     zone = current_app.extensions["booking_zone"]
     first = (now().astimezone(zone) + timedelta(days=2)).date()
     last = first + timedelta(days=7)
+    click.echo(f"Book online:          {base}/boka   (English: {base}/boka?lang=en)")
+    click.echo(f"Staff console:        {base}/staff  (sign in with a token above)")
     click.echo("Try:")
     click.echo(f"  curl '{base}/api/v1/slots?meeting_type=bygglovsradgivning"
                f"&applicant_kind=private&from={first}&to={last}'")
