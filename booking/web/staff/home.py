@@ -1,0 +1,103 @@
+"""The console's start page: the service center's overview per team, or an officer's own day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import render_template
+
+from booking.bookings.models import Booking
+from booking.bookings.service import list_bookings
+from booking.callbacks.models import PENDING_STATUSES, Callback
+from booking.callbacks.service import list_callbacks
+from booking.clock import now
+from booking.config_cache import current_config
+from booking.fields import office_zone
+from booking.web.staff import bp
+from booking.web.staff.auth import signed_in
+from booking.web.staff.forms import (
+    BOOKING_STATUS_NAMES,
+    CALLBACK_STATUS_NAMES,
+    KIND_NAMES,
+    MODE_NAMES,
+    OUTCOME_NAMES,
+)
+
+
+def _pending_callbacks(staff: Any) -> list[Callback]:
+    found: list[Callback] = []
+    for status in PENDING_STATUSES:
+        found.extend(
+            list_callbacks(
+                staff=staff,
+                status=status,
+                team_slug=None,
+                officer_id=None,
+                first_day=None,
+                last_day=None,
+            )
+        )
+    return sorted(found, key=lambda c: (c.due_at, c.id))
+
+
+def _split_week(bookings: Sequence[Booking], today: date) -> tuple[list[Booking], list[Booking]]:
+    zone = office_zone()
+    todays = [b for b in bookings if b.start_at.astimezone(zone).date() == today]
+    later = [b for b in bookings if b.start_at.astimezone(zone).date() > today]
+    return todays, later
+
+
+def _is_overdue(callback: Callback, moment: datetime) -> bool:
+    return callback.status == "overdue" or callback.due_at <= moment
+
+
+@bp.get("")
+def home() -> str:
+    """The overview (service center, admin) or "Min dag" (an officer)."""
+    staff = signed_in()
+    moment = now()
+    today = moment.astimezone(office_zone()).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    bookings = list_bookings(
+        staff=staff,
+        first_day=today,
+        last_day=sunday,
+        team_slug=None,
+        officer_id=None,
+        status=None,
+        now=moment,
+    )
+    callbacks = _pending_callbacks(staff)
+    names = {
+        "kind_names": KIND_NAMES,
+        "mode_names": MODE_NAMES,
+        "booking_status_names": BOOKING_STATUS_NAMES,
+        "callback_status_names": CALLBACK_STATUS_NAMES,
+        "outcome_names": OUTCOME_NAMES,
+        "is_overdue": lambda callback: _is_overdue(callback, moment),
+        "today": today,
+        "sunday": sunday,
+    }
+    if staff.role == "officer":
+        todays, later = _split_week(bookings, today)
+        return render_template(
+            "web/staff/my_day.html",
+            todays=todays,
+            later=[b for b in later if b.status == "confirmed"],
+            callbacks=callbacks,
+            **names,
+        )
+    teams = []
+    for team in sorted(current_config().teams.values(), key=lambda t: t.id):
+        todays, later = _split_week([b for b in bookings if b.team_id == team.id], today)
+        teams.append(
+            {
+                "team": team,
+                "todays": todays,
+                "later": later,
+                "callbacks": [c for c in callbacks if c.team_id == team.id],
+            }
+        )
+    return render_template("web/staff/overview.html", teams=teams, **names)
