@@ -618,7 +618,7 @@ def cancel_booking(*, booking: Booking, reason: str | None, now: datetime) -> Bo
     return booking
 
 
-def _configuration_of(booking: Booking) -> tuple[MeetingTypeConfig, TeamConfig]:
+def configuration_of(booking: Booking) -> tuple[MeetingTypeConfig, TeamConfig]:
     """The booking's meeting type and team as cached; reloaded once if either is newer."""
     config = current_config()
     meeting_type = config.meeting_types_by_id.get(booking.meeting_type_id)
@@ -641,7 +641,7 @@ def reschedule_booking(
         raise Conflict("The meeting has already begun.")
     if start == booking.start_at:
         return booking
-    meeting_type, team = _configuration_of(booking)
+    meeting_type, team = configuration_of(booking)
     is_staff = staff is not None
     current = booking.officer_id
     # Continuity first: keep the officer when they are free; otherwise, unless the applicant

@@ -28,20 +28,12 @@ from booking.bookings.models import Booking
 from booking.bookings.schemas import CancelSchema
 from booking.bookings.service import cancel_booking, get_booking_for, reschedule_booking
 from booking.clock import now
-from booking.config_cache import MeetingTypeConfig, TeamConfig, current_config, refreshed_config
 from booking.errors import Conflict
 from booking.extensions import db
 from booking.fields import office_zone
 from booking.web.i18n import translate
 from booking.web.security import protect_form
-from booking.web.weeks import (
-    SlotChoice,
-    first_free,
-    nearest_free,
-    parse_start,
-    parse_week,
-    team_week,
-)
+from booking.web.weeks import move_choices, parse_start, parse_week
 
 bp = Blueprint("manage", __name__, url_prefix="/boka/hantera")
 
@@ -67,18 +59,6 @@ def booking_state(booking: Booking, moment: datetime) -> str:
     if booking.start_at <= moment:
         return "past"
     return "active"
-
-
-def _configuration(booking: Booking) -> tuple[MeetingTypeConfig, TeamConfig]:
-    config = current_config()
-    meeting_type = config.meeting_types_by_id.get(booking.meeting_type_id)
-    team = config.teams.get(booking.team_id)
-    if meeting_type is None or team is None:
-        # Made by another instance within the cache's TTL: it exists (foreign keys).
-        config = refreshed_config()
-        meeting_type = config.meeting_types_by_id[booking.meeting_type_id]
-        team = config.teams[booking.team_id]
-    return meeting_type, team
 
 
 def _show_url(booking: Booking, token: str, **arguments: str) -> str:
@@ -144,38 +124,8 @@ def _render_move(
     taken: datetime | None = None,
     error: str | None = None,
 ) -> Html:
-    moment = now()
-    meeting_type, team = _configuration(booking)
-    # An applicant who chose their officer is moved only within that officer's free times.
-    officers = [booking.officer_id] if booking.officer_requested else None
-    week = team_week(
-        team=team,
-        meeting_type=meeting_type,
-        monday=monday,
-        is_staff=False,
-        now=moment,
-        exclude_booking_id=booking.id,
-        officer_ids=officers,
-    )
-    first = first_free(
-        team=team,
-        meeting_type=meeting_type,
-        is_staff=False,
-        now=moment,
-        exclude_booking_id=booking.id,
-        officer_ids=officers,
-    )
-    nearest: list[SlotChoice] = []
-    if taken is not None:
-        nearest = nearest_free(
-            team=team,
-            meeting_type=meeting_type,
-            around=taken,
-            is_staff=False,
-            now=moment,
-            exclude_booking_id=booking.id,
-            officer_ids=officers,
-        )
+    choices = move_choices(booking=booking, monday=monday, is_staff=False, now=now(), taken=taken)
+    week, first, nearest = choices.week, choices.first, choices.nearest
 
     def week_url(day: date) -> str:
         return _move_url(booking, token, vecka=day.isoformat())

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from booking.availability.service import compute_team_slots
+from booking.bookings.models import Booking
+from booking.bookings.service import configuration_of
 from booking.config_cache import MeetingTypeConfig, TeamConfig
 from booking.core.slots import Slot, booking_window
 from booking.fields import office_zone
@@ -229,3 +232,42 @@ def nearest_free(
     target = around.timestamp()
     closest = sorted(slots, key=lambda slot: (abs(slot.start - target), slot.start))[:limit]
     return _choices(sorted(closest, key=lambda slot: slot.start))
+
+
+@dataclass(frozen=True, slots=True)
+class MoveChoices:
+    """What a page offers for moving a booking: a week, the first free start, nearest ones."""
+
+    week: Week
+    first: SlotChoice | None
+    nearest: list[SlotChoice]
+
+
+def move_choices(
+    *,
+    booking: Booking,
+    monday: date,
+    is_staff: bool,
+    now: datetime,
+    taken: datetime | None = None,
+) -> MoveChoices:
+    """The free starts a booking can move to (its own time counts as free).
+
+    An applicant who chose their officer is moved only within that officer's free times, as
+    `reschedule_booking` would refuse the others. `taken`: the start that was just taken, whose
+    nearest free starts are offered instead.
+    """
+    meeting_type, team = configuration_of(booking)
+    officers = [booking.officer_id] if booking.officer_requested else None
+    common: dict[str, Any] = {
+        "team": team,
+        "meeting_type": meeting_type,
+        "is_staff": is_staff,
+        "now": now,
+        "exclude_booking_id": booking.id,
+        "officer_ids": officers,
+    }
+    week = team_week(monday=monday, **common)
+    first = first_free(**common)
+    nearest = nearest_free(around=taken, **common) if taken is not None else []
+    return MoveChoices(week=week, first=first, nearest=nearest)

@@ -21,59 +21,21 @@ def _bookings(app: Flask) -> list[Booking]:
         return rows
 
 
-def _mark_page(browser: Any) -> None:
-    # A flag on this page's window: the next page starts with a fresh window without it.
-    browser.driver.execute_script("window.__previousPage = true;")
-
-
-def _wait_for_next_page(browser: Any) -> None:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    def loaded(driver: Any) -> bool:
-        try:
-            return bool(
-                driver.execute_script(
-                    "return !window.__previousPage && document.readyState === 'complete';"
-                )
-            )
-        except WebDriverException:
-            return False  # asked mid-navigation: ask again
-
-    WebDriverWait(browser.driver, 15).until(loaded)
-
-
-def _go(browser: Any, css: str) -> None:
-    """Click a link or submit button and wait until the next page has replaced this one."""
-    _mark_page(browser)
-    browser.click(css)
-    _wait_for_next_page(browser)
-
-
-def _press_enter(browser: Any) -> None:
-    """Press Enter on the focused element (a submit button) and wait for the next page."""
-    from selenium.webdriver.common.keys import Keys
-
-    _mark_page(browser)
-    browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
-    _wait_for_next_page(browser)
-
-
 def test_private_person_books_with_the_keyboard(browser: Any, app: Flask, world: Any) -> None:
     browser.visit("/")
-    _go(browser, "a.button[href='/boka']")
+    browser.click("a.button[href='/boka']")
     assert browser.text(".steps") == "Steg 1 av 4"
     browser.check("step1")
 
     # Sent empty: the errors are announced, linked and next to their fields.
-    _go(browser, "main button[type='submit']")
+    browser.click("main button[type='submit']")
     assert browser.driver.title.startswith("Fel: Steg 1 av 4")
     assert "Välj om du bokar som privatperson" in browser.text(".error-summary")
     browser.check("step1-errors")
 
     browser.click("label[for='kind-private']")
     browser.click("label[for='meeting_type-bygglovsradgivning']")
-    _go(browser, "main button[type='submit']")
+    browser.click("main button[type='submit']")
     assert browser.path == "/boka/tid"
     assert browser.text(".steps") == "Steg 2 av 4"
     browser.check("step2")
@@ -85,13 +47,13 @@ def test_private_person_books_with_the_keyboard(browser: Any, app: Flask, world:
     browser.driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)  # phone → video
     assert browser.find("#mode-video").is_selected()
     browser.press_tab_until(f"button.slot[value='{WEDNESDAY_10}']")
-    _press_enter(browser)
+    browser.press_enter()
     assert browser.path.startswith("/boka/uppgifter?")
     assert "onsdag 3 mars 2027 kl. 10:00" in browser.text(".summary")
     browser.check("step3")
 
     browser.fill("#field-name", "Åsa Öberg")
-    _go(browser, "main form button[type='submit']")
+    browser.click("main form button[type='submit']")
     assert browser.driver.title.startswith("Fel: Steg 3 av 4")
     assert "Ange din e-postadress" in browser.text("#error-email")
     assert browser.find("#field-name").get_attribute("value") == "Åsa Öberg"
@@ -99,7 +61,7 @@ def test_private_person_books_with_the_keyboard(browser: Any, app: Flask, world:
 
     browser.fill("#field-email", "asa@example.org")
     browser.fill("#field-property_designation", "SJÖDALEN 1:1")
-    _go(browser, "main form button[type='submit']")
+    browser.click("main form button[type='submit']")
     assert browser.path == "/boka/klar"
     [booking] = _bookings(app)
     assert browser.text(".reference") == booking.reference
@@ -118,24 +80,24 @@ def test_company_in_english_with_an_invalid_then_a_valid_number(
     browser.click("label[for='kind-company']")
     browser.fill("#field-organisation_number", "556036-0792")
     browser.click("label[for='meeting_type-bygglovsradgivning']")
-    _go(browser, "main button[type='submit']")
+    browser.click("main button[type='submit']")
     assert "The organisation number is not valid" in browser.text("#error-organisation_number")
     assert browser.find("#field-organisation_number").get_attribute("value") == "556036-0792"
     assert browser.find("#kind-company").is_selected()
     browser.check("company-number-error")
 
     browser.fill("#field-organisation_number", "556036-0793")
-    _go(browser, "main button[type='submit']")
+    browser.click("main button[type='submit']")
     assert browser.path == "/boka/tid"
     assert "Step 2 of 4" in browser.text(".steps")
     browser.click("label[for='mode-phone']")
-    _go(browser, "button.button--secondary[name='start']")  # the first free time
+    browser.click("button.button--secondary[name='start']")  # the first free time
     assert "Tuesday 2 March 2027 at 09:00" in browser.text(".summary")
     browser.fill("#field-name", "Lars Byggare")
     browser.fill("#field-email", "lars@bygg.example.org")
     browser.fill("#field-phone", "070-765 43 21")
     browser.check("company-details")
-    _go(browser, "main form button[type='submit']")
+    browser.click("main form button[type='submit']")
     assert "Your time is booked" in browser.text("h1")
     [booking] = _bookings(app)
     assert booking.applicant_kind == "company" and booking.organisation_number == "556036-0793"
@@ -150,9 +112,9 @@ def test_time_taken_meanwhile_then_a_nearest_time_is_booked(
     browser.click("label[for='kind-company']")
     browser.fill("#field-organisation_number", "5560360793")
     browser.click("label[for='meeting_type-bygglovsradgivning']")
-    _go(browser, "main button[type='submit']")
+    browser.click("main button[type='submit']")
     browser.click("label[for='mode-video']")
-    _go(browser, f"button.slot[value='{WEDNESDAY_10}']")
+    browser.click(f"button.slot[value='{WEDNESDAY_10}']")
     browser.fill("#field-name", "Åsa Öberg")
     browser.fill("#field-email", "asa@example.org")
 
@@ -160,7 +122,7 @@ def test_time_taken_meanwhile_then_a_nearest_time_is_booked(
     other = booking_payload(applicant={"kind": "company", "organisation_number": "5560360793"})
     assert app.test_client().post("/api/v1/bookings", json=other).status_code == 201
 
-    _go(browser, "main form button[type='submit']")
+    browser.click("main form button[type='submit']")
     assert "Tiden du valde, onsdag 3 mars 2027 kl. 10:00, är inte längre ledig" in browser.text(
         "[role='alert']"
     )
@@ -168,7 +130,7 @@ def test_time_taken_meanwhile_then_a_nearest_time_is_booked(
     browser.check("slot-taken")
 
     browser.click("label[for='start-2027-03-03T11:00:00+01:00']")
-    _go(browser, "main form button[type='submit']")
+    browser.click("main form button[type='submit']")
     assert browser.path == "/boka/klar"
     assert "onsdag 3 mars 2027 kl. 11:00" in browser.text(".summary")
     assert [b.applicant_name for b in _bookings(app)] == ["Åsa Öberg-Nguyễn", "Åsa Öberg"]

@@ -27,18 +27,8 @@ def _wait_for(browser: Any, css: str, text: str) -> None:
     )
 
 
-def _go(browser: Any, css: str) -> None:
-    """Click a link or submit button and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    page = browser.find("html")
-    browser.click(css)
-    WebDriverWait(browser.driver, 10).until(expected_conditions.staleness_of(page))
-
-
 def _submit(browser: Any) -> None:
-    _go(browser, "main form[method='post'] button[type='submit']")
+    browser.click("main form[method='post'] button[type='submit']")
 
 
 def _sign_in(browser: Any, headers: dict[str, str], *, expect: str) -> None:
@@ -70,11 +60,11 @@ def test_sign_in_and_book_a_time_for_a_caller_by_phone(browser: Any, world: Any)
     browser.click("label[for='kind-private']")
     browser.click("label[for='meeting_type-bygglovsradgivning']")
     browser.click("label[for='mode-phone']")
-    _go(browser, "main form[method='get'] button[type='submit']")
+    browser.click("main form[method='get'] button[type='submit']")
     _wait_for(browser, "h2", "Lediga tider hos Bygglov privatpersoner")
     browser.check("search-week")
 
-    _go(browser, f"button.slot[value='{WEDNESDAY_10}']")
+    browser.click(f"button.slot[value='{WEDNESDAY_10}']")
     _wait_for(browser, "h1", "Uppgifter om den som ringer")
     assert "Onsdag 3 mars 2027 kl. 10:00" in browser.text()
     browser.check("booking-form")
@@ -94,29 +84,29 @@ def test_sign_in_and_book_a_time_for_a_caller_by_phone(browser: Any, world: Any)
     assert "Onsdag 3 mars 2027 kl. 10:00" in text and "sms till +46701234567" in text
     browser.check("booked")
 
-    _go(browser, "main a[href$='/" + reference + "']")
+    browser.click("main a[href$='/" + reference + "']")
     _wait_for(browser, "h1", f"Bokning {reference}")
     browser.check("booking-detail")
 
-    _go(browser, "main a[href$='/flytta']")
+    browser.click("main a[href$='/flytta']")
     _wait_for(browser, "h1", f"Flytta bokning {reference}")
-    _go(browser, "button.slot[value='2027-03-03T11:00:00+01:00']")
+    browser.click("button.slot[value='2027-03-03T11:00:00+01:00']")
     _wait_for(browser, ".notice", "Bokningen är flyttad")
     assert "Onsdag 3 mars 2027 kl. 11:00" in browser.text()
     browser.check("booking-moved")
 
-    _go(browser, ".staff-nav a[href='/staff']")
+    browser.click(".staff-nav a[href='/staff']")
     _wait_for(browser, "h1", "Översikt")
     assert reference in browser.text()
     browser.check("overview")
 
-    _go(browser, ".staff-logout")
+    browser.click(".staff-logout")
     _wait_for(browser, "h1", "Logga in")
 
 
 def test_register_a_call_back_and_record_an_attempt(browser: Any, world: Any) -> None:
     _sign_in(browser, world.service_center, expect="Översikt")
-    _go(browser, ".staff-nav a[href='/staff/aterkomst/ny']")
+    browser.click(".staff-nav a[href='/staff/aterkomst/ny']")
     _wait_for(browser, "h1", "Registrera återuppringning")
     browser.check("callback-form")
 
@@ -169,7 +159,7 @@ def test_an_officers_day(browser: Any, world: Any, factory: Any, client: FlaskCl
     browser.check("my-day")
 
     browser.click(f"label[for='outcome-{callback_id}-reached']")
-    _go(browser, f"#callback-{callback_id} button[type='submit']")
+    browser.click(f"#callback-{callback_id} button[type='submit']")
     _wait_for(browser, ".notice", "återuppringningen är klar")
     assert "Inga återuppringningar väntar på dig" in browser.text()
     browser.check("my-day-after-call")

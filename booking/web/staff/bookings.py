@@ -43,6 +43,7 @@ from booking.web.staff.forms import (
 from booking.web.weeks import (
     first_free,
     monday_of,
+    move_choices,
     nearest_free,
     parse_start,
     parse_week,
@@ -393,44 +394,21 @@ def cancel(reference: str) -> Any:
     return redirect(url_for("staff.booking_detail", reference=booking.reference), 303)
 
 
-def _move_context(
-    booking: Booking, monday: date
-) -> tuple[MeetingTypeConfig, TeamConfig, dict[str, Any]]:
-    config = current_config()
-    meeting_type = config.meeting_types_by_id[booking.meeting_type_id]
-    team = config.teams[booking.team_id]
-    moment = now()
-    week = team_week(
-        team=team,
-        meeting_type=meeting_type,
-        monday=monday,
-        is_staff=True,
-        now=moment,
-        exclude_booking_id=booking.id,
-    )
-    first = first_free(
-        team=team,
-        meeting_type=meeting_type,
-        is_staff=True,
-        now=moment,
-        exclude_booking_id=booking.id,
-    )
+def _move_context(booking: Booking, monday: date, taken: datetime | None = None) -> dict[str, Any]:
+    choices = move_choices(booking=booking, monday=monday, is_staff=True, now=now(), taken=taken)
 
     def week_url(day: date) -> str:
         return url_for("staff.move_form", reference=booking.reference, vecka=day.isoformat())
 
-    return (
-        meeting_type,
-        team,
-        {
-            "booking": booking,
-            "week": week,
-            "week_url": week_url,
-            "first_free_url": week_url(monday_of(first.day)) if first is not None else None,
-            "alternatives": None,
-            **_names(),
-        },
-    )
+    first = choices.first
+    return {
+        "booking": booking,
+        "week": choices.week,
+        "week_url": week_url,
+        "first_free_url": week_url(monday_of(first.day)) if first is not None else None,
+        "alternatives": choices.nearest if taken is not None else None,
+        **_names(),
+    }
 
 
 @bp.get("/bokning/<reference>/flytta")
@@ -442,7 +420,7 @@ def move_form(reference: str) -> Any:
     today = now().astimezone(office_zone()).date()
     default = booking.start_at.astimezone(office_zone()).date()
     monday = parse_week(request.args.get("vecka") or default.isoformat(), today=today)
-    _, _, context = _move_context(booking, monday)
+    context = _move_context(booking, monday)
     return render_template("web/staff/move.html", **context)
 
 
@@ -460,15 +438,7 @@ def move(reference: str) -> Any:
     except SlotUnavailable:
         db.session.rollback()
         booking = _booking_for(reference)
-        meeting_type, team, context = _move_context(booking, monday_of(start.date()))
-        context["alternatives"] = nearest_free(
-            team=team,
-            meeting_type=meeting_type,
-            around=start,
-            is_staff=True,
-            now=now(),
-            exclude_booking_id=booking.id,
-        )
+        context = _move_context(booking, monday_of(start.date()), taken=start)
         return render_template("web/staff/move.html", **context), 409
     except Conflict:
         db.session.rollback()
