@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from booking.bookings.links import staff_booking_url
 from booking.bookings.models import Booking
 from booking.calendar.ics import InviteEvent, Person, build_calendar
 from booking.fields import office_zone
@@ -46,6 +47,8 @@ def invite_event(
     attending = officer or booking.officer
     label = "Bokningsnummer" if language == "sv" else "Reference"
     manage = "Hantera bokningen" if language == "sv" else "Manage the booking"
+    # The applicant's copy links their manage page; the officer's the booking in the console.
+    link = manage_link or staff_booking_url(public_url=public_url, reference=booking.reference)
     return InviteEvent(
         uid=booking_uid(reference=booking.reference, public_url=public_url),
         sequence=booking.sequence,
@@ -55,7 +58,7 @@ def invite_event(
         summary=f"{SUMMARY_PREFIX[language]}: {booking.meeting_type.name}",
         description=(
             f"{label}: {booking.reference}\n"
-            f"{manage}: {manage_link or f'{public_url}/api/v1/bookings/{booking.reference}'}"
+            f"{manage}: {link}"
         ),
         location=MODE_DETAIL[language][booking.mode],
         organizer=Person(name="Bygglovsavdelningen", email=current_app.config["BOOKING_MAIL_FROM"]),

@@ -27,3 +27,8 @@ def manage_url(*, public_url: str, reference: str, token: str, language: str = "
     base = public_url.rstrip("/")
     url = f"{base}/boka/hantera/{quote(reference, safe='')}?token={quote(token, safe='')}"
     return f"{url}&lang=en" if language == "en" else url
+
+
+def staff_booking_url(*, public_url: str, reference: str) -> str:
+    """Return the booking's page in the staff console (for officers' invites and feeds)."""
+    return f"{public_url.rstrip('/')}/staff/bokning/{quote(reference, safe='')}"

@@ -47,6 +47,7 @@ from werkzeug.datastructures import ETags
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
 from booking.bookings.invites import booking_uid
+from booking.bookings.links import staff_booking_url
 from booking.bookings.models import Booking
 from booking.calendar.ics import InviteEvent, Person, build_calendar, vtimezone_ical
 from booking.calendar.models import CalendarFeedToken
@@ -672,7 +673,9 @@ def _feed_event(row: Row[Any], settings: _Settings, *, with_officer: bool) -> In
         lines.append(f"Beskrivning: {_scrubbed(description)}")
     if is_cancelled and cancelled_at is not None:
         lines.append(f"Avbokad: {cancelled_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")
-    lines.append(f"Bokningen: {settings.public_url}/api/v1/bookings/{reference}")
+    lines.append(
+        f"Bokningen: {staff_booking_url(public_url=settings.public_url, reference=reference)}"
+    )
     if mode == "phone" and applicant_phone:
         location = f"Telefon: {applicant_phone}"
     elif mode == "in_person":

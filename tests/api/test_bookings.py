@@ -239,3 +239,20 @@ def test_invite_follows_the_booking_request_then_cancel(client: FlaskClient, wor
     assert event.sequence.value == "2" and event.status.value == "CANCELLED"
     assert event.uid.value == f"{booked['reference']}@booking.test"
     assert client.get(f"/api/v1/bookings/{booked['reference']}/invite.ics").status_code == 404
+
+
+def test_an_invite_without_the_applicants_token_links_the_staff_console(
+    client: FlaskClient, world: Any
+) -> None:
+    booked = _book(client).json
+    staff_copy = client.get(
+        f"/api/v1/bookings/{booked['reference']}/invite.ics", headers=world.admin
+    )
+    text = staff_copy.get_data(as_text=True).replace("\r\n ", "")
+    assert f"/staff/bokning/{booked['reference']}" in text
+    assert booked["manage_token"] not in text
+    applicant_copy = client.get(
+        f"/api/v1/bookings/{booked['reference']}/invite.ics",
+        headers={"X-Booking-Token": booked["manage_token"]},
+    )
+    assert "/boka/hantera/" in applicant_copy.get_data(as_text=True).replace("\r\n ", "")

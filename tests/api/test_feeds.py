@@ -290,7 +290,7 @@ def test_the_feed_holds_the_bookings_and_both_parsers_read_it(
         "Fastighetsbeteckning: SJÖDALEN 1:1",
         "Ärendenummer: BYGG 2027-000123",
         "Beskrivning: Altan; 3,5 m\nmot söder",
-        f"Bokningen: {PUBLIC_URL}/api/v1/bookings/{first['reference']}",
+        f"Bokningen: {PUBLIC_URL}/staff/bokning/{first['reference']}",
     ):
         assert needle in description, needle
     assert str(events[0]["DESCRIPTION"]) == description
