@@ -3,7 +3,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    BOOKING_LOG_FORMAT=json
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -22,4 +23,6 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
 # The same image runs the job worker (notification dispatch, …) with another command:
 #   docker run … IMAGE flask --app booking worker
 # Run one or more of those beside the web containers; they coordinate through the database.
-CMD ["sh", "-c", "flask --app booking db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - 'booking:create_app()'"]
+# booking/gunicorn_conf.py: JSON logs without gunicorn's raw-path access log, and /metrics summed
+# over the gunicorn workers through PROMETHEUS_MULTIPROC_DIR (one directory per container).
+CMD ["sh", "-c", "flask --app booking db upgrade && export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus} && exec gunicorn -c python:booking.gunicorn_conf --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} 'booking:create_app()'"]

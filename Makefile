@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := booking
 
-.PHONY: browser-deps install serve test test-sqlite test-postgres lint format migrate worker bench clean
+.PHONY: browser-deps install serve test test-sqlite test-postgres lint format migrate worker bench bench-mixed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +40,16 @@ worker: $(STAMP)
 ## make test: lint, then the whole suite on SQLite and (when BOOKING_TEST_POSTGRES_URL is set) PostgreSQL
 test: lint test-sqlite test-postgres
 
+# Two pytest processes (pytest-xdist): each has its own database and browser.
+TEST_WORKERS ?= 2
+
 test-sqlite: $(STAMP) browser-deps
-	BOOKING_TEST_DATABASE_URL= $(BIN)/python -m pytest tests
+	BOOKING_TEST_DATABASE_URL= $(BIN)/python -m pytest -n $(TEST_WORKERS) tests
 
 test-postgres: $(STAMP) browser-deps
 	@if [ -n "$$BOOKING_TEST_POSTGRES_URL" ]; then \
 		echo "== the same suite on PostgreSQL =="; \
-		BOOKING_TEST_DATABASE_URL="$$BOOKING_TEST_POSTGRES_URL" $(BIN)/python -m pytest tests; \
+		BOOKING_TEST_DATABASE_URL="$$BOOKING_TEST_POSTGRES_URL" $(BIN)/python -m pytest -n $(TEST_WORKERS) tests; \
 	else \
 		echo "BOOKING_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"; \
 	fi
@@ -64,6 +67,10 @@ migrate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## make bench-mixed: 200 users for 60 s on two gunicorn instances and a worker (PostgreSQL)
+bench-mixed: $(STAMP)
+	$(BIN)/python -m bench.mixed_load
 
 clean:
 	rm -rf $(VENV) instance tests/e2e/node_modules tests/e2e/screenshots .pytest_cache .ruff_cache .mypy_cache .hypothesis

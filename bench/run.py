@@ -990,7 +990,11 @@ def write_results(
         "the gunicorn logs and load specs.",
         "",
     ]
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    # The mixed-load section (bench/mixed_load.py, its own run) is kept at the end.
+    mark = "## Mixed load: two instances"
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    kept = mark + previous.split(mark, 1)[1] if mark in previous else ""
+    RESULTS.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
     return v
 
 

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.calendar.redact import redact_tokens_in_access_logs
 from booking.config import MIGRATIONS_DIR, Config, config_from_env, development_secret_key
 from booking.db import configure_sqlite_engine, set_write_intent
 from booking.errors import problem_response, register_error_handlers
 from booking.extensions import api, db, migrate
+from booking.ratelimits import init_rate_limits
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -35,6 +37,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(config_from_env() if config is None else config)
     _finish_config(app)
+    proxies = int(app.config["BOOKING_TRUSTED_PROXIES"])
+    if proxies < 0:
+        raise RuntimeError(f"BOOKING_TRUSTED_PROXIES must be 0 or more, not {proxies}")
+    if proxies:
+        # Only the addresses our own proxies appended are believed: the client's address (for
+        # the rate limits) and scheme (for HSTS and secure cookies) come from the Nth from the
+        # right; whatever the client wrote in X-Forwarded-For itself is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     _configure_logging(app)
 
     db.init_app(app)
@@ -50,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             configure_sqlite_engine(db.engine, app.config["BOOKING_SQLITE_BUSY_TIMEOUT_MS"])
 
     _register_blueprints(app)
+    init_rate_limits(app)
     register_error_handlers(app)
     _register_unit_of_work(app)
     _register_cli(app)
@@ -106,7 +117,11 @@ def _configure_logging(app: Flask) -> None:
     logging.getLogger("booking").setLevel(str(app.config["BOOKING_LOG_LEVEL"]).upper())
     # Feed URLs and manage links carry `?token=…`: access logs get it redacted.
     redact_tokens_in_access_logs()
-    if not logging.getLogger().handlers:
+    if app.config.get("BOOKING_LOG_FORMAT") == "json":
+        from booking.logs import install_json_logging
+
+        install_json_logging()
+    elif not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
@@ -126,6 +141,7 @@ def _instance_secret_key(app: Flask) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from booking.audit.views import blp as audit_blp
     from booking.availability.views import blp as availability_blp
     from booking.bookings.views import blp as bookings_blp
     from booking.calendar.source_views import blp as calendar_sources_blp
@@ -135,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from booking.officers.views import blp as officers_blp
     from booking.ops.views import bp as ops_bp
     from booking.ops.views import init_metrics
+    from booking.privacy.views import blp as privacy_blp
     from booking.teams.views import blp as teams_blp
     from booking.web import register_pages
 
@@ -143,6 +160,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(calendar_blp)
     api.register_blueprint(calendar_sources_blp)
     api.register_blueprint(callbacks_blp)
+    api.register_blueprint(audit_blp)
+    api.register_blueprint(privacy_blp)
     app.register_blueprint(ops_bp)
     init_metrics(app)
     register_pages(app)
@@ -159,6 +178,9 @@ def _register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
+        from booking.audit.service import token_use_to_record, write_after_request
+
+        touched_token = token_use_to_record()
         if response.status_code < 400 and request.method not in SAFE_METHODS:
             try:
                 db.session.commit()
@@ -177,6 +199,9 @@ def _register_unit_of_work(app: Flask) -> None:
                 )
         else:
             db.session.rollback()
+        # A reading request's audit rows (personal identity numbers shown) and the token's
+        # last use are written after the request's own transaction, in a short one of their own.
+        response = write_after_request(response, token_id=touched_token)
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 

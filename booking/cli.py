@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from booking.auth.models import ROLES
-from booking.auth.service import create_token
+from booking.auth.service import create_token, list_tokens, revoke_token
 from booking.clock import now
 from booking.db import write_intent
 from booking.errors import ProblemError
@@ -36,6 +36,49 @@ def create_token_command(role: str, name: str, officer_id: int | None) -> None:
             raise click.UsageError("; ".join(m for ms in exc.errors.values() for m in ms)) from exc
         db.session.commit()
     click.echo(plaintext)
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    zone = current_app.extensions["booking_zone"]
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@tokens_cli.command("list")
+def list_tokens_command() -> None:
+    """List the staff tokens: id, name, role, officer, created, last used, revoked (no secrets)."""
+    rows = [("ID", "NAME", "ROLE", "OFFICER", "CREATED", "LAST USED", "REVOKED")]
+    for token in list_tokens():
+        rows.append((
+            str(token.id),
+            token.name,
+            token.role,
+            str(token.officer_id) if token.officer_id is not None else "-",
+            _when(token.created_at),
+            _when(token.last_used_at),
+            _when(token.revoked_at),
+        ))
+    db.session.rollback()
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke a staff token by its id (see `tokens list`); it stops working at once."""
+    with write_intent():
+        try:
+            token = revoke_token(token_id=token_id, now=now())
+        except ProblemError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.detail) from exc
+        name, revoked_at = token.name, token.revoked_at
+        db.session.commit()
+    click.echo(f"Token {token_id} ({name}) revoked at {_when(revoked_at)}.")
 
 
 DEMO_OFFICERS = (

@@ -39,6 +39,22 @@ class Config:
     BOOKING_SMS_FROM = "Bygglov"
     BOOKING_PUBLIC_URL = "http://127.0.0.1:5000"
     BOOKING_RATE_LIMIT = "20/minute"
+    # Abuse limits (booking/ratelimits.py): slot searches are cheap reads that a page makes
+    # several of, so they get a higher per-client limit than writes; "off" disables one.
+    BOOKING_SEARCH_RATE_LIMIT = "120/minute"
+    # Rate-limit counters live here when set (redis://…), shared by every process and
+    # instance; in each process's memory otherwise. The prefix keeps deployments apart.
+    BOOKING_REDIS_URL: str | None = None
+    BOOKING_RATE_LIMIT_KEY_PREFIX = "booking"
+    # Reverse proxies in front of the service that set X-Forwarded-For/-Proto (0: trust none,
+    # so a client cannot pick its own address for the rate limits).
+    BOOKING_TRUSTED_PROXIES = 0
+    # SMS pumping: at most this many SMS to one applicant number in 24 hours.
+    BOOKING_SMS_DAILY_CAP = 10
+    # Origins that may frame the public booking pages (space-separated); unset: none may.
+    BOOKING_FRAME_ANCESTORS: str | None = None
+    # Origins whose browser scripts may call /api/v1 (space-separated); unset: CORS is off.
+    BOOKING_CORS_ORIGINS: str | None = None
     # Half days that close early: keys understood by booking.core.calendar_days.
     BOOKING_EARLY_CLOSING_TIME = "14:00"
     BOOKING_EARLY_CLOSING_DAYS = "trettondagsafton,skartorsdagen,valborgsmassoafton,allhelgonaafton"
@@ -68,16 +84,36 @@ class Config:
     BOOKING_CALENDAR_TIMEOUT_SECONDS = 20
     BOOKING_CALENDAR_IMPORT_THREADS = 4
     BOOKING_CALENDAR_KEY: str | None = None
+    # Encrypts sole traders' personal identity numbers (HKDF; unset: derived from SECRET_KEY,
+    # see booking/privacy/identity_numbers.py).
+    BOOKING_IDENTITY_KEY: str | None = None
     # Call-backs: the promise when staff give no window ("within N working hours", counted in
     # the team's opening hours), and the unanswered calls after which one is closed unreachable.
     BOOKING_CALLBACK_HOURS = 8
     BOOKING_CALLBACK_MAX_ATTEMPTS = 3
     # How often the escalation job looks for call-back windows starting, 80 % used or ended.
     BOOKING_CALLBACK_ESCALATION_SECONDS = 60
+    # An applicant's manage link stops working this many days after the meeting's end (or the
+    # cancellation): it grants access to personal data, so it must not live for ever.
+    BOOKING_MANAGE_TOKEN_DAYS = 14
+    # Retention (GDPR art. 5(1)(e)): days after which the `apply-retention` job anonymises
+    # applicants' contact data (after the meeting's end or its cancellation), call-backs' (after
+    # closing) and outbox copies (after sending or final failure); how often it runs and how many
+    # rows one of its UPDATEs touches.
+    BOOKING_RETENTION_CONTACT_DAYS = 90
+    BOOKING_RETENTION_CALLBACK_DAYS = 30
+    BOOKING_RETENTION_MESSAGE_DAYS = 30
+    BOOKING_RETENTION_INTERVAL_SECONDS = 86_400
+    BOOKING_RETENTION_BATCH = 1000
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
     # Level of the service's own log messages (no message bodies, tokens or identity numbers).
     BOOKING_LOG_LEVEL = "INFO"
+    # "text" (readable, `make serve`) or "json" (one object per line; the Docker image's choice).
+    BOOKING_LOG_FORMAT = "text"
+    # Set (to an empty directory per gunicorn instance) when gunicorn runs several workers:
+    # /metrics then sums every worker's counters (prometheus_client's multiprocess mode).
+    PROMETHEUS_MULTIPROC_DIR: str | None = None
 
     API_TITLE = "Rådgivningsbokning"
     API_VERSION = "v1"
@@ -104,11 +140,19 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_SMS_FROM": "BOOKING_SMS_FROM",
         "BOOKING_PUBLIC_URL": "BOOKING_PUBLIC_URL",
         "BOOKING_RATE_LIMIT": "BOOKING_RATE_LIMIT",
+        "BOOKING_SEARCH_RATE_LIMIT": "BOOKING_SEARCH_RATE_LIMIT",
+        "BOOKING_REDIS_URL": "BOOKING_REDIS_URL",
+        "BOOKING_RATE_LIMIT_KEY_PREFIX": "BOOKING_RATE_LIMIT_KEY_PREFIX",
+        "BOOKING_FRAME_ANCESTORS": "BOOKING_FRAME_ANCESTORS",
+        "BOOKING_CORS_ORIGINS": "BOOKING_CORS_ORIGINS",
         "BOOKING_EARLY_CLOSING_TIME": "BOOKING_EARLY_CLOSING_TIME",
         "BOOKING_EARLY_CLOSING_DAYS": "BOOKING_EARLY_CLOSING_DAYS",
         "BOOKING_REMINDERS": "BOOKING_REMINDERS",
         "BOOKING_LOG_LEVEL": "BOOKING_LOG_LEVEL",
+        "BOOKING_LOG_FORMAT": "BOOKING_LOG_FORMAT",
+        "PROMETHEUS_MULTIPROC_DIR": "PROMETHEUS_MULTIPROC_DIR",
         "BOOKING_CALENDAR_KEY": "BOOKING_CALENDAR_KEY",
+        "BOOKING_IDENTITY_KEY": "BOOKING_IDENTITY_KEY",
     }
     for env_name, key in names.items():
         value = _env(env, env_name)
@@ -128,6 +172,14 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_CALLBACK_HOURS",
         "BOOKING_CALLBACK_MAX_ATTEMPTS",
         "BOOKING_CALLBACK_ESCALATION_SECONDS",
+        "BOOKING_MANAGE_TOKEN_DAYS",
+        "BOOKING_TRUSTED_PROXIES",
+        "BOOKING_SMS_DAILY_CAP",
+        "BOOKING_RETENTION_CONTACT_DAYS",
+        "BOOKING_RETENTION_CALLBACK_DAYS",
+        "BOOKING_RETENTION_MESSAGE_DAYS",
+        "BOOKING_RETENTION_INTERVAL_SECONDS",
+        "BOOKING_RETENTION_BATCH",
     )
     for name in numbers:
         value = _env(env, name)
@@ -136,7 +188,16 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
                 settings[name] = int(value)
             except ValueError:
                 raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
-    for name in ("BOOKING_CALLBACK_HOURS", "BOOKING_CALLBACK_MAX_ATTEMPTS"):
+    for name in (
+        "BOOKING_CALLBACK_HOURS",
+        "BOOKING_CALLBACK_MAX_ATTEMPTS",
+        # Zero days would anonymise a booking the moment its meeting ends: refused as a typo.
+        "BOOKING_RETENTION_CONTACT_DAYS",
+        "BOOKING_RETENTION_CALLBACK_DAYS",
+        "BOOKING_RETENTION_MESSAGE_DAYS",
+        "BOOKING_RETENTION_INTERVAL_SECONDS",
+        "BOOKING_RETENTION_BATCH",
+    ):
         if settings.get(name, 1) < 1:
             raise RuntimeError(f"{name} must be at least 1, not {settings[name]}")
     flag = _env(env, "BOOKING_IN_PROCESS_JOBS")

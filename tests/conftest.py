@@ -117,8 +117,17 @@ def _clean_state(request: pytest.FixtureRequest, clock: Clock) -> Iterator[None]
                 names = ", ".join(t.name for t in Base.metadata.sorted_tables)
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
+                # The audit log's triggers refuse DELETE: lift them for the clean-up only.
+                triggers = connection.execute(text(
+                    "SELECT name, sql FROM sqlite_master "
+                    "WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+                )).all()
+                for name, _ in triggers:
+                    connection.execute(text(f'DROP TRIGGER "{name}"'))
                 for table in reversed(Base.metadata.sorted_tables):
                     connection.execute(table.delete())
+                for _, sql in triggers:
+                    connection.execute(text(sql))
         # The tables were emptied behind the session's back: forget the cached configuration.
         clear_config(app)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 
+from booking.audit.service import record
 from booking.auth.models import ROLES, StaffToken
-from booking.errors import ValidationProblem
+from booking.errors import NotFound, ValidationProblem
 from booking.extensions import db
 from booking.officers.models import Officer
 
@@ -43,7 +46,35 @@ def create_token(*, name: str, role: str, officer_id: int | None = None) -> tupl
     )
     db.session.add(token)
     db.session.flush()
+    record(
+        action="token.create",
+        object_type="staff_token",
+        object_id=token.id,
+        details={"role": role, "officer_id": officer_id},
+    )
     return token, plaintext
+
+
+def list_tokens() -> Sequence[StaffToken]:
+    """Every staff token, oldest first (revoked ones too, so their history stays readable)."""
+    return db.session.scalars(select(StaffToken).order_by(StaffToken.id)).all()
+
+
+def revoke_token(*, token_id: int, now: datetime) -> StaffToken:
+    """Revoke a staff token at once; revoking a revoked token changes nothing (404 if unknown)."""
+    token = db.session.get(StaffToken, token_id)
+    if token is None:
+        raise NotFound(f"No staff token {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        db.session.flush()
+        record(
+            action="token.revoke",
+            object_type="staff_token",
+            object_id=token.id,
+            details={"role": token.role},
+        )
+    return token
 
 
 def find_active_token(plaintext: str) -> StaffToken | None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from booking.audit.service import record
 from booking.availability.models import Closure
 from booking.bookings.models import MAX_BUSY_SPAN, Booking
 from booking.calendar.models import ImportedBusy
@@ -43,6 +44,7 @@ from booking.errors import Conflict, ValidationProblem
 from booking.extensions import db
 from booking.fields import office_zone
 from booking.officers.models import Absence
+from booking.ops.metrics import SLOT_SEARCH
 from booking.teams.service import get_meeting_type, route_team
 
 DAY = 86_400
@@ -237,6 +239,7 @@ def _check_officer_in_team(*, officer_id: int, team: TeamConfig, field: str) -> 
         raise ValidationProblem(errors={field: [f"Officer {officer_id} is not taking bookings."]})
 
 
+@SLOT_SEARCH.time()
 def compute_team_slots(
     *,
     team: TeamConfig,
@@ -386,6 +389,7 @@ def create_closure(*, data: dict[str, Any]) -> Closure:
     )
     db.session.add(closure)
     db.session.flush()
+    record(action="closure.create", object_type="closure", object_id=closure.day.isoformat())
     return closure
 
 

@@ -46,6 +46,8 @@ class Booking(Base):
         Index("ix_bookings_team_start", "team_id", "start_at"),
         # Fair assignment counts each officer's bookings per week by start.
         Index("ix_bookings_officer_start", "officer_id", "start_at"),
+        # The retention job's search: not yet anonymised, meeting ended before the cut-off.
+        Index("ix_bookings_retention", "anonymised_at", "end_at"),
         ExcludeConstraint(
             ("officer_id", "="),
             (func.tstzrange(text("busy_start_at"), text("busy_end_at"), "[)"), "&&"),
@@ -75,6 +77,8 @@ class Booking(Base):
     # kept only masked (birth date part): the department does not need the full number.
     identifier_kind: Mapped[str | None] = mapped_column(String(32))
     organisation_number: Mapped[str | None] = mapped_column(String(16))
+    # A sole trader's full personal identity number, encrypted (booking/privacy/identity_numbers).
+    identity_number_ciphertext: Mapped[str | None] = mapped_column(String(255))
     property_designation: Mapped[str | None] = mapped_column(String(200))
     case_number: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
@@ -95,6 +99,8 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # When the applicant's data was anonymised (retention or erasure; booking/privacy/).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting_type: Mapped[MeetingType] = relationship()
     team: Mapped[Team] = relationship()

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates_schema,
+)
 
+from booking.audit.service import record_pin_reads
 from booking.fields import Email, Id, LocalDate, LocalDateTime, QueryId, Slug, StrictSchema, Text
+from booking.privacy.identity_numbers import revealed_identity_number
 from booking.teams.models import APPLICANT_KINDS, MODES
 
 LANGUAGES = ("sv", "en")
@@ -125,8 +134,24 @@ class BookingStaffSchema(BookingSchema):
 
     routing = fields.Function(lambda b: _ROUTING.dump(b))
     created_by_token_id = fields.Integer(allow_none=True)
+    # Decrypted for staff only (the applicant's own views show the masked form); audited.
+    personal_identity_number = fields.Function(
+        revealed_identity_number,
+        allow_none=True,
+        metadata={"description": "A sole trader's full personal identity number; else null."},
+    )
+
+    @post_dump(pass_original=True)
+    def _audit_pin_read(self, data: dict[str, Any], booking: Any, **kwargs: Any) -> Any:
+        # Every response that shows staff a personal identity number leaves an audit row.
+        record_pin_reads([booking], object_type="booking", id_attribute="reference")
+        return data
 
 
 class BookingCreatedSchema(BookingStaffSchema):
+    class Meta(BookingStaffSchema.Meta):
+        # The caller has just typed the number: it is never echoed back.
+        exclude = ("personal_identity_number",)
+
     manage_token = fields.String()
     links = fields.Nested(BookingLinksSchema)

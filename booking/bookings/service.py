@@ -13,9 +13,12 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple, TypeVar
 
+from flask import current_app
 from sqlalchemy import Insert, Select, bindparam, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
+from booking import clock
+from booking.audit import service as audit
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
 from booking.availability.service import free_officers_at, id_in
@@ -49,6 +52,8 @@ from booking.notifications.enqueue import (
     rows_parameter,
 )
 from booking.officers.models import Officer
+from booking.ops.metrics import record_booking_event
+from booking.privacy.identity_numbers import sealed_identity_number
 from booking.teams.models import Team
 from booking.teams.service import get_meeting_type, route_team
 
@@ -501,6 +506,11 @@ def book_slot(
         "updated_at": now,
         "cancelled_at": None,
         "cancel_reason": None,
+        "anonymised_at": None,
+        "identity_number_ciphertext": sealed_identity_number(
+            identifier_kind=applicant["identifier_kind"],
+            number=data["applicant"].get("organisation_number"),
+        ),
         **applicant,
     }
     booking_id = claim.new_booking_id
@@ -532,6 +542,13 @@ def book_slot(
         _flush_or_conflict(lambda: _insert_booking_with_messages(booking_id, values, rows, now))
     if key_hash is not None:
         record.booking_id = booking_id
+    record_booking_event(db.session(), action="created", channel=values["channel"])
+    audit.record(
+        action="booking.create",
+        object_type="booking",
+        object_id=reference,
+        details={"team": team.slug, "officer_id": claim.officer_id, "channel": values["channel"]},
+    )
     return BookingResult(booking, manage_token, is_replay=False)
 
 
@@ -592,14 +609,24 @@ def get_booking_for(
         if booking is None or (staff.role == "officer" and booking.officer_id != staff.officer_id):
             raise NotFound("No such booking.")
         return booking
-    # The same answer for an unknown reference and a wrong token: existence is never revealed.
+    # The same answer for an unknown reference, a wrong token and an expired one: existence is
+    # never revealed.
     if (
         booking is None
         or not manage_token
         or not secrets_match(manage_token, booking.manage_token_hash)
+        or clock.now() >= manage_token_expiry(booking)
     ):
         raise NotFound("No such booking, or the token does not match.")
     return booking
+
+
+def manage_token_expiry(booking: Booking) -> datetime:
+    """When the applicant's manage token stops working: BOOKING_MANAGE_TOKEN_DAYS after the
+    meeting's end, or after the cancellation."""
+    days = timedelta(days=int(current_app.config["BOOKING_MANAGE_TOKEN_DAYS"]))
+    ended = booking.cancelled_at if booking.cancelled_at is not None else booking.end_at
+    return ended + days
 
 
 def cancel_booking(*, booking: Booking, reason: str | None, now: datetime) -> Booking:
@@ -615,6 +642,8 @@ def cancel_booking(*, booking: Booking, reason: str | None, now: datetime) -> Bo
     booking.updated_at = now
     db.session.flush()
     notify_cancelled(booking=booking, now=now)
+    audit.record(action="booking.cancel", object_type="booking", object_id=booking.reference)
+    record_booking_event(db.session(), action="cancelled", channel=booking.channel)
     return booking
 
 
@@ -685,6 +714,13 @@ def reschedule_booking(
     booking.updated_at = now
     _flush_or_conflict()
     notify_moved(booking=booking, previous_officer_id=current, now=now)
+    audit.record(
+        action="booking.reschedule",
+        object_type="booking",
+        object_id=booking.reference,
+        details={"officer_id": claim.officer_id, "previous_officer_id": current},
+    )
+    record_booking_event(db.session(), action="rescheduled", channel=booking.channel)
     return booking
 
 

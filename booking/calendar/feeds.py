@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from werkzeug.datastructures import ETags
 
+from booking.audit.service import record
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret, secrets_match
 from booking.bookings.invites import booking_uid
@@ -183,6 +184,18 @@ def _store_token(
     row.rotated_at = now
     # Two first tokens for one subject at once: the unique constraint makes the later one 409.
     db.session.flush()
+    if officer_id is not None:
+        subject: tuple[str, object] = ("officer", officer_id)
+    else:
+        # Teams are named by slug everywhere else in the API (and the log).
+        team = db.session.get(Team, team_id)
+        subject = ("team", team.slug if team is not None else team_id)
+    record(
+        action="feed_token.rotate",
+        object_type=subject[0],
+        object_id=subject[1],
+        details={"version": row.version},
+    )
     return plaintext
 
 

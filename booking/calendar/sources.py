@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sqlalchemy import delete, select
 
+from booking.audit.service import record
 from booking.auth.models import StaffToken
 from booking.calendar.credentials import CredentialError, decrypt_password, encrypt_password
 from booking.calendar.models import CalendarSource, ImportedBusy
@@ -55,6 +56,7 @@ def set_calendar_source(
     elif _same_settings(source, data["kind"], url, username, password, config):
         source.updated_at = now
         db.session.flush()
+        _record_set(officer_id, source, changed=False)
         return source
     else:
         # Another calendar: what was imported from the old one no longer says anything.
@@ -74,7 +76,18 @@ def set_calendar_source(
     db.session.flush()
     if source.kind == "caldav":
         notify_calendar_connected(officer_id=officer_id, source=source, now=now)
+    _record_set(officer_id, source, changed=True)
     return source
+
+
+def _record_set(officer_id: int, source: CalendarSource, *, changed: bool) -> None:
+    # The kind only: the address and the credentials stay out of the log.
+    record(
+        action="calendar_source.set",
+        object_type="officer",
+        object_id=officer_id,
+        details={"kind": source.kind, "changed": changed},
+    )
 
 
 def get_calendar_source(*, officer_id: int, staff: StaffToken) -> CalendarSource:
@@ -105,6 +118,7 @@ def remove_calendar_source(*, officer_id: int) -> None:
     db.session.execute(delete(ImportedBusy).where(ImportedBusy.source_id == source.id))
     db.session.delete(source)
     db.session.flush()
+    record(action="calendar_source.delete", object_type="officer", object_id=officer_id)
 
 
 def _officer(officer_id: int) -> Officer:

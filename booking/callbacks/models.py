@@ -30,6 +30,8 @@ class Callback(Base):
         Index("ix_callbacks_team_status", "team_id", "status"),
         # The escalation job looks for pending call-backs whose window is running out.
         Index("ix_callbacks_status_due", "status", "due_at"),
+        # The retention job's search: not yet anonymised, closed before the cut-off.
+        Index("ix_callbacks_retention", "anonymised_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +47,8 @@ class Callback(Base):
     # whose number is kept only masked.
     identifier_kind: Mapped[str | None] = mapped_column(String(32))
     organisation_number: Mapped[str | None] = mapped_column(String(16))
+    # A sole trader's full personal identity number, encrypted (booking/privacy/identity_numbers).
+    identity_number_ciphertext: Mapped[str | None] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="sv")
@@ -67,6 +71,8 @@ class Callback(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the applicant's data (and the attempts' notes) was anonymised; booking/privacy/.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team] = relationship()
     officer: Mapped[Officer] = relationship()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_dump, validate, validates_schema
 
+from booking.audit.service import record_pin_reads
 from booking.callbacks.models import OUTCOMES, STATUSES
 from booking.fields import Id, LocalDate, LocalDateTime, QueryId, Slug, StrictSchema, Text
+from booking.privacy.identity_numbers import revealed_identity_number
 from booking.teams.models import APPLICANT_KINDS
 
 LANGUAGES = ("sv", "en")
@@ -128,6 +130,18 @@ class CallbackSchema(StrictSchema):
     created_at = LocalDateTime()
     updated_at = LocalDateTime()
     closed_at = LocalDateTime(allow_none=True)
+    # Call-backs are staff-only: a sole trader's full number, decrypted; audited.
+    personal_identity_number = fields.Function(
+        revealed_identity_number,
+        allow_none=True,
+        metadata={"description": "A sole trader's full personal identity number; else null."},
+    )
+
+    @post_dump(pass_original=True)
+    def _audit_pin_read(self, data: dict[str, Any], callback: Any, **kwargs: Any) -> Any:
+        # Every response that shows staff a personal identity number leaves an audit row.
+        record_pin_reads([callback], object_type="callback", id_attribute="id")
+        return data
 
 
 # The longest period one summary covers: a year and a little, as reports go.

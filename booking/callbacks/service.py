@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from booking.audit.service import record, staff_actor
 from booking.auth.models import StaffToken
 from booking.bookings.models import Booking
 from booking.callbacks.models import PENDING_STATUSES, Callback, CallbackAttempt
@@ -30,6 +31,7 @@ from booking.extensions import db
 from booking.fields import MAX_ID, office_zone
 from booking.notifications.callbacks import notify_callback_registered, notify_callback_unreachable
 from booking.officers.models import Absence, Officer
+from booking.privacy.identity_numbers import sealed_identity_number
 from booking.teams.models import MeetingType, Team
 from booking.teams.service import get_meeting_type, route_team
 
@@ -343,11 +345,22 @@ def register_callback(
         created_by_token_id=staff.id,
         created_at=now,
         updated_at=now,
+        identity_number_ciphertext=sealed_identity_number(
+            identifier_kind=applicant["identifier_kind"],
+            number=data["applicant"].get("organisation_number"),
+        ),
         **applicant,
     )
     db.session.add(callback)
     db.session.flush()
     notify_callback_registered(callback=callback, now=now)
+    record(
+        action="callback.create",
+        object_type="callback",
+        object_id=callback.id,
+        details={"team": team.slug, "officer_id": officer_id},
+        actor=staff_actor(staff),
+    )
     return callback
 
 
@@ -432,6 +445,13 @@ def record_attempt(
     # the applicant's link.
     if callback.status == "unreachable" and outcome == "no_answer":
         notify_callback_unreachable(callback=callback, now=now)
+    record(
+        action="callback.attempt",
+        object_type="callback",
+        object_id=callback.id,
+        details={"outcome": outcome, "status": callback.status},
+        actor=staff_actor(staff),
+    )
     return callback
 
 
@@ -456,6 +476,13 @@ def assign_callback(
     callback.assigned_at = now
     callback.updated_at = now
     db.session.flush()
+    record(
+        action="callback.assign",
+        object_type="callback",
+        object_id=callback.id,
+        details={"officer_id": officer_id},
+        actor=staff_actor(staff),
+    )
     return callback
 
 

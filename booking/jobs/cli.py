@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from booking.jobs.registry import registered_jobs, run_job
 from booking.jobs.scheduler import build_scheduler
+from booking.jobs.stopping import request_stop
 
 jobs_cli = AppGroup("jobs", help="Periodic jobs, for operators.")
 
@@ -35,11 +36,15 @@ def run_job_command(name: str) -> None:
 
 @click.command("worker")
 def worker_command() -> None:
-    """Run every job on its schedule until stopped (SIGTERM or Ctrl-C)."""
+    """Run every job on its schedule until stopped (SIGTERM or Ctrl-C), then exit 0."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app, blocking=True)
 
     def _stop(signum: int, _frame: Any) -> None:
+        # Jobs run in the scheduler's threads; the main thread only waits in the scheduler loop,
+        # so leaving that loop here is safe, and the running jobs see the request below.
+        request_stop()
+        click.echo("worker: stopping (finishing the messages in hand)", err=True)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)
@@ -47,7 +52,11 @@ def worker_command() -> None:
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        request_stop()
     finally:
+        # A second SIGTERM while waiting must not cut the item in hand short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if scheduler.running:
+            # Waits for the running jobs: each finishes the item in hand and releases the rest.
             scheduler.shutdown(wait=True)
+        click.echo("worker: stopped", err=True)

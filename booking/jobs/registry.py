@@ -27,6 +27,7 @@ def registered_jobs() -> dict[str, Job]:
     from booking.jobs import callbacks
     from booking.jobs.calendars import import_officer_calendars
     from booking.jobs.notifications import dispatch_notifications
+    from booking.jobs.retention import apply_retention_policy
 
     jobs = [
         Job(
@@ -48,6 +49,12 @@ def registered_jobs() -> dict[str, Job]:
             interval=lambda config: int(
                 config.get("BOOKING_CALLBACK_ESCALATION_SECONDS", callbacks.INTERVAL_SECONDS)
             ),
+        ),
+        Job(
+            name="apply-retention",
+            description="Anonymise applicants' data past its retention period (daily).",
+            run=apply_retention_policy,
+            interval=lambda config: int(config["BOOKING_RETENTION_INTERVAL_SECONDS"]),
         ),
     ]
     return {job.name: job for job in jobs}

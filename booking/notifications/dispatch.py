@@ -54,6 +54,7 @@ from booking.notifications.senders import (
     make_email_sender,
     make_sms_sender,
 )
+from booking.notifications.sms_cap import sms_budget
 
 log = logging.getLogger(__name__)
 _jitter = random.Random()
@@ -198,12 +199,15 @@ def dispatch_due(
     now_fn: Callable[[], datetime],
     senders: Senders | None = None,
     max_batches: int = 1000,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> DispatchReport:
     """Send everything due, batch by batch, until nothing is due (or `max_batches`).
 
     A batch's messages are sent by `BOOKING_DISPATCH_THREADS` threads, each with its own SMTP
     connection, HTTP session and database connection: sending is mostly waiting for the
     other side, so a few threads keep one worker process busy. Given `senders`, one thread.
+    Once `should_stop()` is true (the worker got SIGTERM), messages being sent are finished,
+    the rest of the claim is released (due at once, no attempt counted) and no more is claimed.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
@@ -213,7 +217,11 @@ def dispatch_due(
     try:
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dispatch") as pool:
             for _ in range(max_batches):
-                batch = _dispatch_batch(now_fn=now_fn, lanes=lanes, pool=pool, app=app)
+                if should_stop():
+                    break
+                batch = _dispatch_batch(
+                    now_fn=now_fn, lanes=lanes, pool=pool, app=app, should_stop=should_stop
+                )
                 report.add(batch)
                 if batch.claimed < int(config["BOOKING_DISPATCH_BATCH"]):
                     break
@@ -224,7 +232,12 @@ def dispatch_due(
 
 
 def _dispatch_batch(
-    *, now_fn: Callable[[], datetime], lanes: _Lanes, pool: ThreadPoolExecutor, app: Flask
+    *,
+    now_fn: Callable[[], datetime],
+    lanes: _Lanes,
+    pool: ThreadPoolExecutor,
+    app: Flask,
+    should_stop: Callable[[], bool],
 ) -> DispatchReport:
     config = app.config
     report = DispatchReport()
@@ -246,7 +259,9 @@ def _dispatch_batch(
         senders, connection = lanes.get()
         now = now_fn()
         try:
-            if now >= deadline:
+            # Past half the lease another worker may take the row; a stopping worker gives
+            # back what it has not started so that another sends it now, not after the lease.
+            if now >= deadline or should_stop():
                 return (
                     "released"
                     if _release([item.id], token=token, now=now, connection=connection)
@@ -290,10 +305,21 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
     )
     items = []
     host = urlsplit(config["BOOKING_PUBLIC_URL"]).hostname or "booking"
-    for row in db.session.scalars(query).unique():
+    rows = list(db.session.scalars(query).unique())
+    budget = sms_budget(
+        recipients=(r.recipient for r in rows if r.channel == "sms" and r.audience == "applicant"),
+        now=now,
+        cap=int(config["BOOKING_SMS_DAILY_CAP"]),
+    )
+    for row in rows:
         skip = stale_reason(row, now=now)
         if skip is None and row.attempts > int(config["BOOKING_NOTIFY_MAX_ATTEMPTS"]):
             skip = ("dead", f"gave up after {row.attempts - 1} attempts")
+        if skip is None and row.channel == "sms" and row.audience == "applicant":
+            # SMS pumping: numbers are the applicant's to choose, so each has a daily budget.
+            capped = budget.take(row.recipient)
+            if capped is not None:
+                skip = ("dead", capped)
         facts = calendar = secret = write = callback = None
         recipient = row.recipient
         if skip is None and row.callback is not None:

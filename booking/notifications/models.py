@@ -46,6 +46,8 @@ class Notification(Base):
         # team: a call-back's escalation, to the team's shared address.
         CheckConstraint("audience IN ('applicant', 'officer', 'team')", name="audience"),
         Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        # The retention job's search: not yet cleared, final (sent, dead…) before the cut-off.
+        Index("ix_notifications_retention", "anonymised_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +87,8 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the recipient and the kept copy were cleared (retention or erasure; booking/privacy/).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking | None] = relationship()
     callback: Mapped[Callback | None] = relationship()

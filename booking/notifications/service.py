@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from booking.audit.service import record
 from booking.bookings.models import Booking
 from booking.errors import Conflict, NotFound
 from booking.extensions import db
+from booking.fields import MAX_ID
 from booking.notifications.models import Notification
 
 RETRYABLE = ("dead", "failed")
@@ -33,7 +35,10 @@ def list_notifications(
 
 def get_notification(*, notification_id: int) -> Notification:
     """Return the outbox row, or 404."""
-    notification = db.session.get(Notification, notification_id)
+    # An id beyond any row's is simply unknown (looked up, it would overflow SQLite's integer).
+    notification = (
+        db.session.get(Notification, notification_id) if 1 <= notification_id <= MAX_ID else None
+    )
     if notification is None:
         raise NotFound("No such notification.")
     return notification
@@ -55,4 +60,10 @@ def retry_notification(*, notification: Notification, now: datetime) -> Notifica
     notification.claim_token = None
     notification.updated_at = now
     db.session.flush()
+    record(
+        action="notification.retry",
+        object_type="notification",
+        object_id=notification.id,
+        details={"kind": notification.kind, "channel": notification.channel},
+    )
     return notification

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
+from booking.audit.service import record
 from booking.core.identity import InvalidIdentifier, normalise_phone
 from booking.core.intervals import merge
 from booking.errors import NotFound, ValidationProblem
@@ -51,6 +52,12 @@ def create_officer(*, data: dict[str, Any]) -> Officer:
     officer = Officer(**data, teams=sorted(teams, key=lambda t: t.id))
     db.session.add(officer)
     db.session.flush()
+    record(
+        action="officer.create",
+        object_type="officer",
+        object_id=officer.id,
+        details={"teams": [t.slug for t in officer.teams]},
+    )
     return officer
 
 
@@ -87,6 +94,12 @@ def replace_weekly_hours(*, officer: Officer, hours: Sequence[dict[str, Any]]) -
     db.session.add_all(rows)
     db.session.flush()
     db.session.expire(officer, ["weekly_hours"])
+    record(
+        action="hours.update",
+        object_type="officer",
+        object_id=officer.id,
+        details={"intervals": len(rows)},
+    )
     return rows
 
 
@@ -97,6 +110,13 @@ def add_absence(*, officer: Officer, data: dict[str, Any]) -> Absence:
     )
     db.session.add(absence)
     db.session.flush()
+    # The absence's reason may be personal (illness): only its ids go into the log.
+    record(
+        action="absence.create",
+        object_type="officer",
+        object_id=officer.id,
+        details={"absence_id": absence.id},
+    )
     return absence
 
 
@@ -107,3 +127,9 @@ def remove_absence(*, officer: Officer, absence_id: int) -> None:
         raise NotFound(f"No absence {absence_id} for officer {officer.id}.")
     db.session.delete(absence)
     db.session.flush()
+    record(
+        action="absence.delete",
+        object_type="officer",
+        object_id=officer.id,
+        details={"absence_id": absence_id},
+    )

@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cache
 
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Flask, Response, g, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client.exposition import choose_encoder
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from booking.clock import now
 from booking.config import MIGRATIONS_DIR
 from booking.errors import problem_response
 from booking.extensions import db
+from booking.ops.metrics import LATENCY, REQUESTS, scrape_registry
 
 bp = Blueprint("ops", __name__)
-
-REGISTRY = CollectorRegistry()
-REQUESTS = Counter(
-    "booking_http_requests_total",
-    "HTTP requests",
-    ["method", "endpoint", "status"],
-    registry=REGISTRY,
-)
-LATENCY = Histogram(
-    "booking_http_request_seconds", "HTTP request latency", ["endpoint"], registry=REGISTRY
-)
+access_log = logging.getLogger("booking.requests")
 
 
 @cache
@@ -77,12 +64,19 @@ def readyz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    """Prometheus text exposition of this process's counters."""
-    return Response(generate_latest(REGISTRY), 200, mimetype=CONTENT_TYPE_LATEST)
+    """Prometheus text exposition: request and booking metrics, and gauges from the database."""
+    registry = scrape_registry(
+        engine=db.engine,
+        now=now(),
+        multiproc_dir=current_app.config.get("PROMETHEUS_MULTIPROC_DIR"),
+    )
+    # Prometheus asks for the format it prefers (text or OpenMetrics) in Accept.
+    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encoder(registry), 200, content_type=content_type)
 
 
 def init_metrics(app: Flask) -> None:
-    """Count requests and time them per endpoint (never per URL: URLs carry references)."""
+    """Count, time and log every request per endpoint (never per URL: URLs carry references)."""
 
     @app.before_request
     def _start_timer() -> None:
@@ -90,9 +84,26 @@ def init_metrics(app: Flask) -> None:
 
     @app.after_request
     def _observe(response: Response) -> Response:
+        # Registered before the unit of work, so this runs after its commit: the status is final.
         endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        status = str(response.status_code)
+        REQUESTS.labels(request.method, endpoint, status).inc()
         started = g.get("request_started")
-        if started is not None:
-            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started if started is not None else 0.0
+        LATENCY.labels(request.method, endpoint, status).observe(elapsed)
+        # The URL rule, never the path or query: those carry references and tokens.
+        access_log.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            endpoint,
+            status,
+            elapsed * 1000,
+            extra={
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
         return response

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from booking.audit.service import record
 from booking.config_cache import MeetingTypeConfig, TeamConfig, current_config
 from booking.core.routing import TeamChoice, choose_team
 from booking.errors import Conflict, ValidationProblem
@@ -41,6 +42,7 @@ def create_meeting_type(*, data: dict[str, Any]) -> MeetingType:
     meeting_type = MeetingType(**data)
     db.session.add(meeting_type)
     db.session.flush()
+    record(action="meeting_type.create", object_type="meeting_type", object_id=meeting_type.slug)
     return meeting_type
 
 
@@ -58,6 +60,12 @@ def create_team(*, data: dict[str, Any]) -> Team:
     team = Team(**data, meeting_types=sorted(found, key=lambda m: m.id))
     db.session.add(team)
     db.session.flush()
+    record(
+        action="team.create",
+        object_type="team",
+        object_id=team.slug,
+        details={"meeting_types": [m.slug for m in team.meeting_types]},
+    )
     return team
 
 

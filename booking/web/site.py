@@ -28,6 +28,7 @@ _ERROR_TEXTS = {
     404: "error_not_found",
     400: "error_bad_request",
     413: "error_bad_request",
+    429: "error_rate_limited",
     503: "error_busy",
 }
 

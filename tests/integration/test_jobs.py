@@ -36,7 +36,12 @@ def test_jobs_list_and_run(app: Flask, client: FlaskClient, world: Any) -> None:
 def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
     scheduler = build_scheduler(app, blocking=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"dispatch-notifications", "import-calendars", "escalate-callbacks"}
+    assert set(jobs) == {
+        "dispatch-notifications",
+        "import-calendars",
+        "escalate-callbacks",
+        "apply-retention",
+    }
     for job in jobs.values():
         assert job.coalesce is True
         assert job.max_instances == 1
@@ -45,6 +50,7 @@ def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
         "dispatch-notifications": app.config["BOOKING_DISPATCH_INTERVAL_SECONDS"],
         "import-calendars": app.config["BOOKING_CALENDAR_IMPORT_SECONDS"],
         "escalate-callbacks": 60,
+        "apply-retention": 86_400,
     }
 
 

@@ -18,6 +18,10 @@ SV = {
         "inte. Ladda om sidan och försök igen."
     ),
     "error_busy": "Tjänsten är upptagen just nu. Vänta en liten stund och försök igen.",
+    "error_rate_limited": (
+        "Det har kommit många förfrågningar från din uppkoppling på kort tid. Vänta en minut "
+        "och försök igen."
+    ),
     "error_generic": "Det gick inte att genomföra. Försök igen om en stund.",
     "error_back_home": "Till startsidan",
     "start_title": "Boka rådgivning om bygglov",
@@ -65,6 +69,10 @@ EN = {
         "and try again."
     ),
     "error_busy": "The service is busy right now. Wait a moment and try again.",
+    "error_rate_limited": (
+        "There have been many requests from your connection in a short time. Wait a minute "
+        "and try again."
+    ),
     "error_generic": "That could not be done. Please try again in a little while.",
     "error_back_home": "Back to the start page",
     "start_title": "Book advice on building permits",

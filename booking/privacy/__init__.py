@@ -1,0 +1,1 @@
+"""Privacy: retention of applicants' data, and data subject requests (export, erasure)."""

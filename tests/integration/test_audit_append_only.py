@@ -1,0 +1,76 @@
+"""The audit log is append-only in the database itself, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from booking.audit.service import record
+from booking.db import write_intent
+from booking.extensions import db
+from tests.factories import booking_payload
+
+
+def _count(app: Flask) -> int:
+    with app.app_context():
+        count = int(db.session.execute(text("SELECT count(*) FROM audit_log")).scalar_one())
+        db.session.rollback()
+        return count
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET action = 'booking.nothing'",
+        "UPDATE audit_log SET details = NULL WHERE id = (SELECT min(id) FROM audit_log)",
+        "DELETE FROM audit_log",
+        "DELETE FROM audit_log WHERE id = (SELECT min(id) FROM audit_log)",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_audit_rows(
+    app: Flask, client: FlaskClient, world: Any, statement: str
+) -> None:
+    assert client.post("/api/v1/bookings", json=booking_payload()).status_code == 201
+    before = _count(app)
+    assert before >= 1
+    with app.app_context(), write_intent():
+        with pytest.raises(DBAPIError) as caught:
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert "append-only" in str(caught.value)
+    assert _count(app) == before
+
+
+def test_the_orm_cannot_change_a_row_either(app: Flask, client: FlaskClient, world: Any) -> None:
+    from booking.audit.models import AuditEntry
+
+    assert client.post("/api/v1/bookings", json=booking_payload()).status_code == 201
+    with app.app_context(), write_intent():
+        entry = db.session.scalars(db.select(AuditEntry)).first()
+        assert entry is not None
+        entry.action = "booking.nothing"
+        with pytest.raises(DBAPIError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalars(db.select(AuditEntry)).first())
+        with pytest.raises(DBAPIError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_row_recorded_in_a_rolled_back_transaction_is_gone(app: Flask) -> None:
+    before = _count(app)
+    with app.app_context(), write_intent():
+        record(action="closure.create", object_type="closure", object_id="2027-03-10")
+        db.session.flush()
+        db.session.rollback()
+    assert _count(app) == before
+    with app.app_context(), write_intent():
+        record(action="closure.create", object_type="closure", object_id="2027-03-10")
+        db.session.commit()
+    assert _count(app) == before + 1
