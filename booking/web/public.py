@@ -49,6 +49,7 @@ from booking.errors import (
 )
 from booking.extensions import db
 from booking.fields import office_zone
+from booking.privacy.identity_numbers import decrypt_identity_number, encrypt_identity_number
 from booking.teams.models import APPLICANT_KINDS, MODES
 from booking.teams.service import route_team
 from booking.web.i18n import local_time, page_language, translate
@@ -113,7 +114,7 @@ def choose() -> Response:
         if not errors:
             session[DRAFT] = {
                 "kind": values["kind"],
-                "org": values["organisation_number"].strip() or None,
+                "org": _seal(values["organisation_number"].strip()),
                 "type": values["meeting_type"],
             }
             return redirect(url_for(".choose_time"), 303)
@@ -122,7 +123,7 @@ def choose() -> Response:
         stored = stored if isinstance(stored, dict) else {}
         values = {
             "kind": stored.get("kind") or "",
-            "organisation_number": stored.get("org") or "",
+            "organisation_number": _unseal(stored.get("org")) or "",
             "meeting_type": stored.get("type") or "",
         }
     return _page(
@@ -515,12 +516,25 @@ def _bookable_types() -> list[MeetingTypeConfig]:
     )
 
 
+def _seal(number: str) -> str | None:
+    """The draft's number as the session cookie carries it: encrypted (a sole trader's may be a
+    personal identity number, and Flask's cookie is only signed, readable by anyone holding it)."""
+    return encrypt_identity_number(number, config=current_app.config) if number else None
+
+
+def _unseal(sealed: object) -> str | None:
+    """The draft's number back from the cookie; None if absent or not ours."""
+    if not isinstance(sealed, str) or not sealed:
+        return None
+    return decrypt_identity_number(sealed, config=current_app.config)
+
+
 def _draft() -> Draft | None:
     """Step 1's answers from the session, if they still route to a team."""
     stored = session.get(DRAFT)
     if not isinstance(stored, dict):
         return None
-    kind, slug, number = stored.get("kind"), stored.get("type"), stored.get("org")
+    kind, slug, number = stored.get("kind"), stored.get("type"), _unseal(stored.get("org"))
     meeting_type = current_config().meeting_types.get(slug) if isinstance(slug, str) else None
     if kind not in APPLICANT_KINDS or meeting_type is None:
         return None

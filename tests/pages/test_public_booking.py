@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from typing import Any
 
 import pytest
@@ -196,6 +198,15 @@ def test_sole_trader_gives_a_personal_identity_number(
         ).status_code
         == 303
     )
+    # The session cookie is only signed, so the number rides in it encrypted, not readable.
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    payload = cookie.value.lstrip(".").split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if cookie.value.startswith("."):
+        decoded = zlib.decompress(decoded)
+    assert b'"org"' in decoded and b"811218" not in decoded and b"9876" not in decoded
+    # It still comes back to step 1 as typed.
+    assert 'value="811218-9876"' in client.get("/boka").get_data(as_text=True)
     form = _details_form(client, WEDNESDAY_10, "video")
     assert client.post("/boka/uppgifter", data={**form, **_person()}).status_code == 303
     [booking] = _bookings(app)
