@@ -152,6 +152,8 @@ def _register_blueprints(app: Flask) -> None:
     from booking.ops.views import bp as ops_bp
     from booking.ops.views import init_metrics
     from booking.privacy.views import blp as privacy_blp
+    from booking.stats.views import blp as stats_blp
+    from booking.surveys.views import blp as outcomes_blp
     from booking.teams.views import blp as teams_blp
     from booking.web import register_pages
 
@@ -162,6 +164,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(callbacks_blp)
     api.register_blueprint(audit_blp)
     api.register_blueprint(privacy_blp)
+    api.register_blueprint(stats_blp)
+    api.register_blueprint(outcomes_blp)
     app.register_blueprint(ops_bp)
     init_metrics(app)
     register_pages(app)

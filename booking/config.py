@@ -93,6 +93,8 @@ class Config:
     BOOKING_CALLBACK_MAX_ATTEMPTS = 3
     # How often the escalation job looks for call-back windows starting, 80 % used or ended.
     BOOKING_CALLBACK_ESCALATION_SECONDS = 60
+    # NKI resting on fewer survey answers than this is still shown, but flagged as uncertain.
+    BOOKING_STATS_MIN_ANSWERS = 5
     # An applicant's manage link stops working this many days after the meeting's end (or the
     # cancellation): it grants access to personal data, so it must not live for ever.
     BOOKING_MANAGE_TOKEN_DAYS = 14
@@ -105,6 +107,13 @@ class Config:
     BOOKING_RETENTION_MESSAGE_DAYS = 30
     BOOKING_RETENTION_INTERVAL_SECONDS = 86_400
     BOOKING_RETENTION_BATCH = 1000
+    # The NKI survey (booking/surveys/): sent this many hours after a meeting ended when no
+    # outcome was recorded (at once on "completed"); nobody is asked again within the quiet days;
+    # the link works for the link days; the `send-surveys` job runs this often.
+    BOOKING_SURVEY_DELAY_HOURS = 3
+    BOOKING_SURVEY_QUIET_DAYS = 90
+    BOOKING_SURVEY_LINK_DAYS = 14
+    BOOKING_SURVEY_INTERVAL_SECONDS = 600
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
     # Level of the service's own log messages (no message bodies, tokens or identity numbers).
@@ -180,6 +189,11 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_RETENTION_MESSAGE_DAYS",
         "BOOKING_RETENTION_INTERVAL_SECONDS",
         "BOOKING_RETENTION_BATCH",
+        "BOOKING_SURVEY_DELAY_HOURS",
+        "BOOKING_SURVEY_QUIET_DAYS",
+        "BOOKING_SURVEY_LINK_DAYS",
+        "BOOKING_SURVEY_INTERVAL_SECONDS",
+        "BOOKING_STATS_MIN_ANSWERS",
     )
     for name in numbers:
         value = _env(env, name)
@@ -197,6 +211,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_RETENTION_MESSAGE_DAYS",
         "BOOKING_RETENTION_INTERVAL_SECONDS",
         "BOOKING_RETENTION_BATCH",
+        "BOOKING_SURVEY_LINK_DAYS",
+        "BOOKING_SURVEY_INTERVAL_SECONDS",
     ):
         if settings.get(name, 1) < 1:
             raise RuntimeError(f"{name} must be at least 1, not {settings[name]}")

@@ -23,6 +23,8 @@ from booking.officers.models import Officer
 from booking.teams.models import MeetingType, Team
 
 STATUSES = ("confirmed", "cancelled")
+# What happened at the meeting, recorded by staff after it began (booking/surveys/).
+OUTCOMES = ("completed", "no_show")
 # Meetings last at most 8 h and each buffer at most 4 h (the meeting-type schema's limits).
 MAX_BUSY_SPAN = timedelta(days=1)
 CHANNELS = ("web", "service_center")
@@ -42,6 +44,7 @@ class Booking(Base):
         CheckConstraint("busy_start_at <= start_at AND end_at <= busy_end_at", name="busy_range"),
         CheckConstraint("status IN ('confirmed', 'cancelled')", name="status"),
         CheckConstraint("channel IN ('web', 'service_center')", name="channel"),
+        CheckConstraint("outcome IN ('completed', 'no_show')", name="outcome"),
         Index("ix_bookings_officer_busy", "officer_id", "busy_start_at"),
         Index("ix_bookings_team_start", "team_id", "start_at"),
         # Fair assignment counts each officer's bookings per week by start.
@@ -101,6 +104,12 @@ class Booking(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     # When the applicant's data was anonymised (retention or erasure; booking/privacy/).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What happened at the meeting: "completed" or "no_show" (booking/surveys/); NULL until told.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Plain id, no foreign key: the record of who said so outlives a revoked token.
+    outcome_by_token_id: Mapped[int | None]
 
     meeting_type: Mapped[MeetingType] = relationship()
     team: Mapped[Team] = relationship()

@@ -507,6 +507,10 @@ def book_slot(
         "cancelled_at": None,
         "cancel_reason": None,
         "anonymised_at": None,
+        "outcome": None,
+        "outcome_note": None,
+        "outcome_at": None,
+        "outcome_by_token_id": None,
         "identity_number_ciphertext": sealed_identity_number(
             identifier_kind=applicant["identifier_kind"],
             number=data["applicant"].get("organisation_number"),

@@ -28,6 +28,7 @@ def registered_jobs() -> dict[str, Job]:
     from booking.jobs.calendars import import_officer_calendars
     from booking.jobs.notifications import dispatch_notifications
     from booking.jobs.retention import apply_retention_policy
+    from booking.jobs.surveys import send_due_surveys
 
     jobs = [
         Job(
@@ -55,6 +56,12 @@ def registered_jobs() -> dict[str, Job]:
             description="Anonymise applicants' data past its retention period (daily).",
             run=apply_retention_policy,
             interval=lambda config: int(config["BOOKING_RETENTION_INTERVAL_SECONDS"]),
+        ),
+        Job(
+            name="send-surveys",
+            description="Invite applicants to the NKI survey some hours after their meeting.",
+            run=send_due_surveys,
+            interval=lambda config: int(config["BOOKING_SURVEY_INTERVAL_SECONDS"]),
         ),
     ]
     return {job.name: job for job in jobs}

@@ -43,10 +43,13 @@ from booking.notifications.messages import BookingFacts, CalendarPart, RenderedE
 from booking.notifications.models import CLAIMABLE, Notification
 from booking.notifications.render import (
     CallbackFacts,
+    SurveyFacts,
     render_callback_email,
     render_callback_sms,
     render_email,
     render_sms,
+    render_survey_email,
+    render_survey_sms,
 )
 from booking.notifications.senders import (
     EmailSender,
@@ -55,6 +58,8 @@ from booking.notifications.senders import (
     make_sms_sender,
 )
 from booking.notifications.sms_cap import sms_budget
+from booking.surveys.models import SurveyInvitation
+from booking.surveys.service import survey_token_for, survey_url
 
 log = logging.getLogger(__name__)
 _jitter = random.Random()
@@ -99,6 +104,8 @@ class _Outgoing:
     write: CalendarWrite | None = None
     # A message about a call-back (instead of `facts`).
     callback: CallbackFacts | None = None
+    # The survey invitation (instead of `facts`); its token is the `secret`.
+    survey: SurveyFacts | None = None
 
 
 @dataclass
@@ -320,13 +327,15 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
             capped = budget.take(row.recipient)
             if capped is not None:
                 skip = ("dead", capped)
-        facts = calendar = secret = write = callback = None
+        facts = calendar = secret = write = callback = survey = None
         recipient = row.recipient
         if skip is None and row.callback is not None:
             callback = _callback_facts(row, row.callback, now=now, config=config)
             if row.audience == "officer":
                 # A reassigned call-back: its reminders go to whoever holds it now.
                 recipient = row.callback.officer.email
+        elif skip is None and row.booking is not None and row.kind == "survey":
+            survey, secret, skip = _survey_facts(row.booking, now=now, config=config)
         elif skip is None and row.booking is not None and row.channel == "caldav":
             write, skip = _calendar_write(row, row.booking, config=config)
         elif skip is None and row.booking is not None:
@@ -347,6 +356,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
                 secret=secret,
                 write=write,
                 callback=callback,
+                survey=survey,
             )
         )
     db.session.rollback()
@@ -361,6 +371,13 @@ def stale_reason(row: Notification, *, now: datetime) -> tuple[str, str] | None:
         if row.callback is not None:
             return _callback_stale_reason(row, row.callback, now=now)
         return ("superseded", "the booking no longer exists")
+    if row.kind == "survey":
+        # Asked after the meeting, so neither a change of time nor its end makes it stale.
+        if booking.status != "confirmed":
+            return ("superseded", "the booking was cancelled")
+        if booking.outcome == "no_show":
+            return ("superseded", "the applicant did not come")
+        return None
     if row.channel == "caldav" and row.kind == "cancelled":
         # A calendar DELETE keeps the officer's calendar true whenever it runs, so it never
         # expires; it is moot only once the booking is back with this officer, whose newer
@@ -426,6 +443,28 @@ def _callback_facts(
         department_name=DEPARTMENT_NAME,
         booking_url=booking_link(public_url=config["BOOKING_PUBLIC_URL"]),
     )
+
+
+def _survey_facts(
+    booking: Booking, *, now: datetime, config: Any
+) -> tuple[SurveyFacts | None, str | None, tuple[str, str] | None]:
+    """The invitation's facts and token, or why it is not sent (no invitation, or expired)."""
+    query = select(SurveyInvitation).where(SurveyInvitation.booking_id == booking.id)
+    invitation = db.session.scalars(query).one_or_none()
+    if invitation is None:
+        return None, None, ("superseded", "the survey invitation no longer exists")
+    if invitation.used_at is not None or now >= invitation.expires_at:
+        return None, None, ("expired", "the survey link is used or expired")
+    token = survey_token_for(secret_key=config["SECRET_KEY"], invitation_id=invitation.id)
+    facts = SurveyFacts(
+        language=booking.language if booking.language in ("sv", "en") else "sv",
+        applicant_name=booking.applicant_name,
+        meeting_start_at=booking.start_at,
+        zone=office_zone(),
+        department_name=DEPARTMENT_NAME,
+        survey_url=survey_url(public_url=config["BOOKING_PUBLIC_URL"], token=token),
+    )
+    return facts, token, None
 
 
 def _facts(row: Notification, booking: Booking, *, config: Any) -> tuple[BookingFacts, str | None]:
@@ -557,6 +596,8 @@ def _deliver(
 def _render_email(item: _Outgoing) -> RenderedEmail:
     if item.callback is not None:
         return render_callback_email(item.callback)
+    if item.survey is not None:
+        return render_survey_email(item.survey)
     assert item.facts is not None
     return render_email(item.facts)
 
@@ -564,6 +605,8 @@ def _render_email(item: _Outgoing) -> RenderedEmail:
 def _render_sms(item: _Outgoing) -> str:
     if item.callback is not None:
         return render_callback_sms(item.callback)
+    if item.survey is not None:
+        return render_survey_sms(item.survey)
     assert item.facts is not None
     return render_sms(item.facts)
 

@@ -26,11 +26,14 @@ __all__ = [
     "CALLBACK_KINDS",
     "DEFAULT_LANGUAGE",
     "CallbackFacts",
+    "SurveyFacts",
     "format_local_time",
     "render_callback_email",
     "render_callback_sms",
     "render_email",
     "render_sms",
+    "render_survey_email",
+    "render_survey_sms",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -280,3 +283,46 @@ def _callback_context(facts: CallbackFacts) -> dict[str, Any]:
         "department_name": facts.department_name,
         "booking_url": facts.booking_url,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyFacts:
+    """Everything the survey invitation says, as plain values."""
+
+    language: str  # one of LANGUAGES
+    applicant_name: str
+    meeting_start_at: datetime  # aware
+    zone: ZoneInfo
+    department_name: str
+    survey_url: str
+
+
+def _survey_context(facts: SurveyFacts) -> dict[str, Any]:
+    language = facts.language if facts.language in LANGUAGES else DEFAULT_LANGUAGE
+    start = facts.meeting_start_at.astimezone(facts.zone)
+    return {
+        "language": language,
+        "applicant_name": facts.applicant_name,
+        "meeting_day": format_datetime(
+            start, _DAY_PATTERN, tzinfo=facts.zone, locale=_locale(language)
+        ),
+        "department_name": facts.department_name,
+        "survey_url": facts.survey_url,
+    }
+
+
+def render_survey_email(facts: SurveyFacts) -> RenderedEmail:
+    """Render the survey invitation e-mail: subject, text and HTML."""
+    context = _survey_context(facts)
+    subject = " ".join(_template("survey_subject.txt", html=False).render(context).split())
+    text = _template("survey_email.txt", html=False).render(context)
+    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
+    html = _template("survey_email.html", html=True).render(context).strip() + "\n"
+    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+
+
+def render_survey_sms(facts: SurveyFacts) -> str:
+    """Render the survey invitation SMS (the link must stay whole, so no detail levels)."""
+    context = _survey_context(facts)
+    template = _template("survey_sms.txt", html=False, language=context["language"])
+    return to_gsm7(" ".join(template.render(context).split()))

@@ -19,6 +19,7 @@ from booking.bookings.models import Booking, IdempotencyRecord
 from booking.callbacks.models import Callback, CallbackAttempt
 from booking.extensions import db
 from booking.notifications.models import Notification
+from booking.surveys.models import SurveyResponse
 
 # Written into NOT NULL text columns (names, a call-back's phone and topic, an applicant's
 # address on an outbox row); nullable ones become NULL.
@@ -50,6 +51,13 @@ def anonymise_bookings(booking_ids: Sequence[int], *, now: datetime) -> int:
             # Calendar feeds' ETags follow updated_at: subscribed calendars drop the name too.
             updated_at=now,
         )
+        .execution_options(synchronize_session=False)
+    )
+    # The survey comment is free text about the same meeting: erased with the booking.
+    db.session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.booking_id.in_(booking_ids), SurveyResponse.anonymised_at.is_(None))
+        .values(comment=None, anonymised_at=now)
         .execution_options(synchronize_session=False)
     )
     # A retried request's fingerprint is a hash of the body the applicant sent; a retry this
@@ -126,6 +134,19 @@ def anonymise_notifications(notification_ids: Sequence[int], *, now: datetime) -
             last_error=None,
             anonymised_at=now,
         )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def anonymise_survey_comments(response_ids: Sequence[int], *, now: datetime) -> int:
+    """Clear these survey answers' free-text comments (the scores stay); return how many."""
+    if not response_ids:
+        return 0
+    result = db.session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.id.in_(response_ids), SurveyResponse.anonymised_at.is_(None))
+        .values(comment=None, anonymised_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)

@@ -7,7 +7,9 @@ Three categories, each with its own period (configuration, in days):
 - call-backs and their attempts' notes (`BOOKING_RETENTION_CALLBACK_DAYS`, 30): after the
   call-back was closed (completed or unreachable); one still waiting is never touched;
 - the outbox's kept copies and applicants' addresses (`BOOKING_RETENTION_MESSAGE_DAYS`, 30):
-  after sending or a final failure (also superseded and expired rows).
+  after sending or a final failure (also superseded and expired rows);
+- survey answers' free-text comments (`BOOKING_RETENTION_CONTACT_DAYS`): after answering, or
+  with their booking's data if that goes first; the 1–10 scores stay for the figures.
 
 The run works in batches of `BOOKING_RETENTION_BATCH` ids, one transaction per batch, so years
 of history neither hold a lock for long nor make one huge transaction; the last transaction
@@ -36,7 +38,9 @@ from booking.privacy.anonymise import (
     anonymise_bookings,
     anonymise_callbacks,
     anonymise_notifications,
+    anonymise_survey_comments,
 )
+from booking.surveys.models import SurveyResponse
 
 CLOSED_CALLBACK_STATUSES = ("completed", "unreachable")
 
@@ -67,6 +71,7 @@ class RetentionCounts:
     callbacks: int = 0
     callback_attempts: int = 0
     notifications: int = 0
+    survey_comments: int = 0
 
     def summary(self) -> str:
         """One line for the job runner."""
@@ -112,6 +117,14 @@ def notifications_due(*, now: datetime, days: int) -> Select[tuple[int]]:
     )
 
 
+def survey_responses_due(*, now: datetime, days: int) -> Select[tuple[int]]:
+    """Ids of survey answers whose comment is due for clearing (contact days after answering)."""
+    return select(SurveyResponse.id).where(
+        SurveyResponse.anonymised_at.is_(None),
+        SurveyResponse.answered_at <= now - timedelta(days=days),
+    )
+
+
 def _in_batches(
     due: Select[tuple[int]], batch_size: int, anonymise: Callable[[Sequence[int]], None]
 ) -> None:
@@ -146,6 +159,13 @@ def apply_retention(
     _in_batches(bookings_due(now=now, days=policy.contact_days), batch_size, bookings)
     _in_batches(callbacks_due(now=now, days=policy.callback_days), batch_size, callbacks)
     _in_batches(notifications_due(now=now, days=policy.message_days), batch_size, notifications)
+
+    def survey_comments(ids: Sequence[int]) -> None:
+        counts.survey_comments += anonymise_survey_comments(ids, now=now)
+
+    _in_batches(
+        survey_responses_due(now=now, days=policy.contact_days), batch_size, survey_comments
+    )
     with write_intent():
         audit.record(
             action="retention.run",

@@ -18,10 +18,11 @@ def register_pages(app: Flask) -> None:
     from booking.web.site import bp as site_bp
     from booking.web.site import init_site
     from booking.web.staff import bp as staff_bp
+    from booking.web.survey import bp as survey_bp
 
     # after_request hooks run last-registered first: problems become pages, then get headers.
     init_security(app)
     init_i18n(app)
     init_site(app)
-    for blueprint in (site_bp, public_bp, manage_bp, staff_bp):
+    for blueprint in (site_bp, public_bp, manage_bp, staff_bp, survey_bp):
         app.register_blueprint(blueprint)

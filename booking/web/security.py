@@ -13,9 +13,9 @@ csrf = CSRFProtect()
 
 # The blueprints that render pages (the JSON API keeps its own headers and has no CSRF: it is
 # called with a bearer token or a manage token, never with an ambient cookie).
-PAGE_BLUEPRINTS = frozenset({"site", "public", "manage", "staff"})
+PAGE_BLUEPRINTS = frozenset({"site", "public", "manage", "staff", "survey"})
 # Pages whose URL carries a manage token: nothing may leak it onwards, nothing may cache it.
-PRIVATE_BLUEPRINTS = frozenset({"manage", "staff"})
+PRIVATE_BLUEPRINTS = frozenset({"manage", "staff", "survey"})
 # The pages the municipality's own site may frame (BOOKING_FRAME_ANCESTORS): the start page and
 # the public booking steps. Never the console, and never a page whose URL holds a manage token.
 EMBEDDABLE_BLUEPRINTS = frozenset({"site", "public"})

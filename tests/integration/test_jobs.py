@@ -41,6 +41,7 @@ def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
         "import-calendars",
         "escalate-callbacks",
         "apply-retention",
+        "send-surveys",
     }
     for job in jobs.values():
         assert job.coalesce is True
@@ -51,6 +52,7 @@ def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
         "import-calendars": app.config["BOOKING_CALENDAR_IMPORT_SECONDS"],
         "escalate-callbacks": 60,
         "apply-retention": 86_400,
+        "send-surveys": app.config["BOOKING_SURVEY_INTERVAL_SECONDS"],
     }
 
 

@@ -291,6 +291,7 @@ def test_a_second_run_changes_nothing_and_each_run_is_audited_once(
         "callbacks": 0,
         "callback_attempts": 0,
         "notifications": 0,
+        "survey_comments": 0,
     }
 
 

@@ -1,0 +1,1 @@
+"""The department's figures: bookings, no-shows, lead times, call-back promises, NKI."""

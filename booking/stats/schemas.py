@@ -1,0 +1,70 @@
+"""Query and response schemas of the department's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
+
+from booking.fields import LocalDate, Slug, StrictSchema
+from booking.stats.service import GROUPINGS, MAX_STATS_DAYS
+
+
+class StatsQuerySchema(StrictSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    # Local dates of the meetings (and of the answers, promises), both included.
+    from_ = LocalDate(required=True, data_key="from")
+    to = LocalDate(required=True)
+    team = Slug(load_default=None)
+    group_by = fields.String(load_default="month", validate=validate.OneOf(GROUPINGS))
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        first, last = data.get("from_"), data.get("to")
+        if first and last and last < first:
+            raise ValidationError("Must not be before 'from'.", field_name="to")
+        if first and last and (last - first).days >= MAX_STATS_DAYS:
+            raise ValidationError(f"At most {MAX_STATS_DAYS} days after 'from'.", field_name="to")
+
+
+class FigureSchema(StrictSchema):
+    value = fields.Float(allow_none=True)
+    n = fields.Integer()
+    flagged = fields.Boolean()
+
+
+class CountedFigureSchema(FigureSchema):
+    count = fields.Integer()
+
+
+class BookingCountsSchema(StrictSchema):
+    count = fields.Integer()
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_mode = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class StatsRowSchema(StrictSchema):
+    period = fields.String()
+    period_from = LocalDate()
+    period_to = LocalDate()
+    team = fields.String()
+    team_name = fields.String()
+    bookings = fields.Nested(BookingCountsSchema)
+    cancellations = fields.Nested(CountedFigureSchema)
+    no_show = fields.Nested(CountedFigureSchema)
+    lead_time_days = fields.Nested(FigureSchema)
+    request_to_first_slot_days = fields.Nested(FigureSchema)
+    callback_promises_kept = fields.Nested(CountedFigureSchema)
+    responses = fields.Integer()
+    nki = fields.Nested(FigureSchema)
+
+
+class StatsSchema(StrictSchema):
+    from_ = LocalDate(data_key="from")
+    to = LocalDate()
+    team = fields.String(allow_none=True)
+    group_by = fields.String()
+    min_answers = fields.Integer()
+    rows = fields.List(fields.Nested(StatsRowSchema))

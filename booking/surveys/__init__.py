@@ -1,0 +1,1 @@
+"""Meeting outcomes and the NKI survey sent after a meeting."""
