@@ -73,14 +73,19 @@ def format_local_time(
     )
 
 
+def _render_email(prefix: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render the `{prefix}subject.txt`, `email.txt` and `email.html` templates as one e-mail."""
+    subject = " ".join(_template(f"{prefix}subject.txt", html=False).render(context).split())
+    text = _template(f"{prefix}email.txt", html=False).render(context)
+    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
+    html = _template(f"{prefix}email.html", html=True).render(context).strip() + "\n"
+    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+
+
 def render_email(facts: BookingFacts) -> RenderedEmail:
     """Render the e-mail for `facts`: one-line subject, plain text, and autoescaped HTML."""
     context = _context(facts)
-    subject = " ".join(_template("subject.txt", html=False).render(context).split())
-    text = _template("email.txt", html=False).render(context)
-    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
-    html = _template("email.html", html=True).render(context).strip() + "\n"
-    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+    return _render_email("", context)
 
 
 def render_sms(facts: BookingFacts) -> str:
@@ -235,11 +240,7 @@ def render_callback_sms(facts: CallbackFacts) -> str:
 def render_callback_email(facts: CallbackFacts) -> RenderedEmail:
     """Render a call-back's e-mail to the officer or the team: subject, text and HTML."""
     context = _callback_context(facts)
-    subject = " ".join(_template("callback_subject.txt", html=False).render(context).split())
-    text = _template("callback_email.txt", html=False).render(context)
-    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
-    html = _template("callback_email.html", html=True).render(context).strip() + "\n"
-    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+    return _render_email("callback_", context)
 
 
 def _callback_context(facts: CallbackFacts) -> dict[str, Any]:
@@ -314,11 +315,7 @@ def _survey_context(facts: SurveyFacts) -> dict[str, Any]:
 def render_survey_email(facts: SurveyFacts) -> RenderedEmail:
     """Render the survey invitation e-mail: subject, text and HTML."""
     context = _survey_context(facts)
-    subject = " ".join(_template("survey_subject.txt", html=False).render(context).split())
-    text = _template("survey_email.txt", html=False).render(context)
-    text = _BLANK_LINES.sub("\n\n", _TRAILING_BLANKS.sub("\n", text)).strip() + "\n"
-    html = _template("survey_email.html", html=True).render(context).strip() + "\n"
-    return RenderedEmail(subject=subject, text=text, html=html, language=context["language"])
+    return _render_email("survey_", context)
 
 
 def render_survey_sms(facts: SurveyFacts) -> str:

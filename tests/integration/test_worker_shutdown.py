@@ -134,8 +134,9 @@ def test_sigterm_finishes_the_message_in_hand_and_releases_the_rest(
     try:
         assert arrived.wait(60), "the worker never sent the second message"
         worker.send_signal(signal.SIGTERM)
+        # Read the worker's output until it says it is stopping (queue.Empty after 60 s fails).
         while "worker: stopping" not in lines.get(timeout=60):
-            pass
+            continue
         # Told to stop while the second message is on the wire: it must still be recorded.
         release.set()
         assert worker.wait(timeout=60) == 0
