@@ -114,6 +114,9 @@ class Config:
     BOOKING_SURVEY_QUIET_DAYS = 90
     BOOKING_SURVEY_LINK_DAYS = 14
     BOOKING_SURVEY_INTERVAL_SECONDS = 600
+    # How often the `measure-first-free` job records, for new bookings, the team's first free
+    # start when each was made (the "request to first free slot" figure, booking/stats/).
+    BOOKING_FIRST_FREE_INTERVAL_SECONDS = 60
     # Run the periodic jobs inside the web process (`make serve`); production runs `flask worker`.
     BOOKING_IN_PROCESS_JOBS = False
     # Level of the service's own log messages (no message bodies, tokens or identity numbers).
@@ -193,6 +196,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_SURVEY_QUIET_DAYS",
         "BOOKING_SURVEY_LINK_DAYS",
         "BOOKING_SURVEY_INTERVAL_SECONDS",
+        "BOOKING_FIRST_FREE_INTERVAL_SECONDS",
         "BOOKING_STATS_MIN_ANSWERS",
     )
     for name in numbers:
@@ -213,6 +217,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_RETENTION_BATCH",
         "BOOKING_SURVEY_LINK_DAYS",
         "BOOKING_SURVEY_INTERVAL_SECONDS",
+        "BOOKING_FIRST_FREE_INTERVAL_SECONDS",
     ):
         if settings.get(name, 1) < 1:
             raise RuntimeError(f"{name} must be at least 1, not {settings[name]}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from booking.bookings.models import Booking
 from booking.db import write_intent
 from booking.extensions import db
+from booking.jobs.first_free import measure_first_free_slots
 from booking.surveys.models import SurveyResponse
 from tests.conftest import STOCKHOLM
 from tests.factories import booking_payload
@@ -29,7 +30,10 @@ EXPECTED_MARCH_PRIVATE = {
     "no_show": {"count": 1, "value": 0.3333, "n": 3, "flagged": False},
     # Booked Monday 1 March 09:00 for Wed/Thu/Fri 10:00: 2.04, 3.04, 4.04 days → median 3.0.
     "lead_time_days": {"value": 3.0, "n": 3, "flagged": False},
-    "request_to_first_slot_days": {"value": None, "n": 0, "flagged": False},
+    # All four were made Monday 09:00. Online (24 h notice) the first free start was Tuesday
+    # 09:00, 1.0 day on; the service center (no notice) had Monday 09:00, 0.0: median of
+    # 1, 1, 0 and 1 (the cancelled one counts too: it was offered a slot) is 1.0.
+    "request_to_first_slot_days": {"value": 1.0, "n": 4, "flagged": False},
     # One call-back, reached within its window.
     "callback_promises_kept": {"count": 1, "value": 1.0, "n": 1, "flagged": False},
     "responses": 2,
@@ -98,3 +102,6 @@ def arrange(app: Flask, client: FlaskClient, world: Any) -> None:
                     )
                 )
         db.session.commit()
+    with app.app_context():
+        # What the worker records shortly after each booking (the clock has not moved).
+        assert measure_first_free_slots() == "measured 5 of 5"

@@ -308,6 +308,46 @@ def compute_team_slots(
     )
 
 
+# How far one step of an earliest-free-start search reaches: most teams have a free start within
+# two weeks, so one query usually answers, and a full team never costs one huge query.
+SEARCH_CHUNK_DAYS = 14
+
+
+def earliest_free_slot(
+    *,
+    team: TeamConfig,
+    meeting_type: MeetingTypeConfig,
+    is_staff: bool,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+    officer_ids: Sequence[int] | None = None,
+) -> Slot | None:
+    """The team's earliest free slot within the meeting type's booking window, if any."""
+    zone = office_zone()
+    notice = meeting_type.staff_min_notice_minutes if is_staff else meeting_type.min_notice_minutes
+    earliest, latest = booking_window(
+        now=now, notice_minutes=notice, horizon_days=meeting_type.horizon_days, zone=zone
+    )
+    day = datetime.fromtimestamp(earliest, zone).date()
+    last_day = datetime.fromtimestamp(latest, zone).date()
+    while day <= last_day:
+        chunk_end = min(day + timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
+        slots = compute_team_slots(
+            team=team,
+            meeting_type=meeting_type,
+            first_day=day,
+            last_day=chunk_end,
+            officer_ids=officer_ids,
+            is_staff=is_staff,
+            now=now,
+            exclude_booking_id=exclude_booking_id,
+        )
+        if slots:
+            return slots[0]
+        day = chunk_end + timedelta(days=1)
+    return None
+
+
 def find_slots(
     *,
     meeting_type_slug: str,

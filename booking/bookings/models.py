@@ -51,6 +51,13 @@ class Booking(Base):
         Index("ix_bookings_officer_start", "officer_id", "start_at"),
         # The retention job's search: not yet anonymised, meeting ended before the cut-off.
         Index("ix_bookings_retention", "anonymised_at", "end_at"),
+        # The measure-first-free job's queue: new bookings not yet measured, by age.
+        Index(
+            "ix_bookings_first_free_pending",
+            "created_at",
+            postgresql_where=text("first_free_checked_at IS NULL"),
+            sqlite_where=text("first_free_checked_at IS NULL"),
+        ),
         ExcludeConstraint(
             ("officer_id", "="),
             (func.tstzrange(text("busy_start_at"), text("busy_end_at"), "[)"), "&&"),
@@ -110,6 +117,11 @@ class Booking(Base):
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Plain id, no foreign key: the record of who said so outlives a revoked token.
     outcome_by_token_id: Mapped[int | None]
+    # The team's first free start when the booking was made (the first slot the applicant was
+    # offered), measured shortly after by the measure-first-free job (booking/stats/); NULL
+    # until measured. `first_free_checked_at` tells "measured, nothing free" from "not yet".
+    first_free_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_free_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting_type: Mapped[MeetingType] = relationship()
     team: Mapped[Team] = relationship()

@@ -511,6 +511,8 @@ def book_slot(
         "outcome_note": None,
         "outcome_at": None,
         "outcome_by_token_id": None,
+        "first_free_start_at": None,
+        "first_free_checked_at": None,
         "identity_number_ciphertext": sealed_identity_number(
             identifier_kind=applicant["identifier_kind"],
             number=data["applicant"].get("organisation_number"),

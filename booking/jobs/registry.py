@@ -26,6 +26,7 @@ def registered_jobs() -> dict[str, Job]:
     """Every job, by name (later features add theirs here)."""
     from booking.jobs import callbacks
     from booking.jobs.calendars import import_officer_calendars
+    from booking.jobs.first_free import measure_first_free_slots
     from booking.jobs.notifications import dispatch_notifications
     from booking.jobs.retention import apply_retention_policy
     from booking.jobs.surveys import send_due_surveys
@@ -62,6 +63,12 @@ def registered_jobs() -> dict[str, Job]:
             description="Invite applicants to the NKI survey some hours after their meeting.",
             run=send_due_surveys,
             interval=lambda config: int(config["BOOKING_SURVEY_INTERVAL_SECONDS"]),
+        ),
+        Job(
+            name="measure-first-free",
+            description="Record each new booking's first free slot offered (for the figures).",
+            run=measure_first_free_slots,
+            interval=lambda config: int(config["BOOKING_FIRST_FREE_INTERVAL_SECONDS"]),
         ),
     ]
     return {job.name: job for job in jobs}

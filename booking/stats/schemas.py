@@ -55,7 +55,13 @@ class StatsRowSchema(StrictSchema):
     cancellations = fields.Nested(CountedFigureSchema)
     no_show = fields.Nested(CountedFigureSchema)
     lead_time_days = fields.Nested(FigureSchema)
-    request_to_first_slot_days = fields.Nested(FigureSchema)
+    request_to_first_slot_days = fields.Nested(
+        FigureSchema,
+        metadata={
+            "description": "Median days from making a booking to the team's earliest free start "
+            "at that moment (the first slot offered); n counts the measured bookings."
+        },
+    )
     callback_promises_kept = fields.Nested(CountedFigureSchema)
     responses = fields.Integer()
     nki = fields.Nested(FigureSchema)

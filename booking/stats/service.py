@@ -75,6 +75,7 @@ def department_stats(
         Booking.created_at,
         Booking.start_at,
         Booking.outcome,
+        Booking.first_free_start_at,
     ).where(Booking.start_at >= lower, Booking.start_at < upper, Booking.team_id.in_(team_ids))
     # A booking belongs to the period of its meeting (local date), as the department plans.
     for row in db.session.execute(query):
@@ -110,6 +111,12 @@ def department_stats(
             no_shows = sum(1 for b in judged if b.outcome == "no_show")
             cancelled = sum(1 for b in found if b.status == "cancelled")
             lead_days = [(b.start_at - b.created_at).total_seconds() / 86_400 for b in confirmed]
+            # Every request counts, also one cancelled later: it was offered its first slot.
+            first_slot_days = [
+                (b.first_free_start_at - b.created_at).total_seconds() / 86_400
+                for b in found
+                if b.first_free_start_at is not None
+            ]
             callbacks = callback_stats(
                 first_day=period_first, last_day=period_last, team_slug=slug, now=now
             )
@@ -135,9 +142,7 @@ def department_stats(
                         **_figure(rate(no_shows, len(judged))),
                     },
                     "lead_time_days": _figure(median_figure(lead_days)),
-                    # No search is recorded, so the wait for the first free slot offered cannot
-                    # be derived; null rather than a guess (README, Figures).
-                    "request_to_first_slot_days": {"value": None, "n": 0, "flagged": False},
+                    "request_to_first_slot_days": _figure(median_figure(first_slot_days)),
                     "callback_promises_kept": {
                         "count": kept["reached"],
                         **_figure(rate(kept["reached"], kept["decided"])),

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from booking.availability.service import compute_team_slots
+from booking.availability.service import SEARCH_CHUNK_DAYS, compute_team_slots, earliest_free_slot
 from booking.bookings.models import Booking
 from booking.bookings.service import configuration_of
 from booking.config_cache import MeetingTypeConfig, TeamConfig
 from booking.core.slots import Slot, booking_window
 from booking.fields import office_zone
-
-# How far one "first free time" or "nearest free times" search reaches per query.
-_SEARCH_CHUNK_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,24 +169,15 @@ def first_free(
     officer_ids: Sequence[int] | None = None,
 ) -> SlotChoice | None:
     """The earliest free start of the team within the meeting type's horizon, if any."""
-    day = now.astimezone(office_zone()).date()
-    last_day = _last_bookable_day(meeting_type, is_staff=is_staff, now=now)
-    while day <= last_day:
-        chunk_end = min(day + timedelta(days=_SEARCH_CHUNK_DAYS - 1), last_day)
-        slots = compute_team_slots(
-            team=team,
-            meeting_type=meeting_type,
-            first_day=day,
-            last_day=chunk_end,
-            officer_ids=officer_ids,
-            is_staff=is_staff,
-            now=now,
-            exclude_booking_id=exclude_booking_id,
-        )
-        if slots:
-            return _choices(slots[:1])[0]
-        day = chunk_end + timedelta(days=1)
-    return None
+    slot = earliest_free_slot(
+        team=team,
+        meeting_type=meeting_type,
+        is_staff=is_staff,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+        officer_ids=officer_ids,
+    )
+    return _choices([slot])[0] if slot is not None else None
 
 
 def nearest_free(
@@ -212,8 +200,8 @@ def nearest_free(
     slots = compute_team_slots(
         team=team,
         meeting_type=meeting_type,
-        first_day=center - timedelta(days=_SEARCH_CHUNK_DAYS // 2),
-        last_day=center + timedelta(days=_SEARCH_CHUNK_DAYS),
+        first_day=center - timedelta(days=SEARCH_CHUNK_DAYS // 2),
+        last_day=center + timedelta(days=SEARCH_CHUNK_DAYS),
         officer_ids=officer_ids,
         is_staff=is_staff,
         now=now,

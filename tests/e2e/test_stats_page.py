@@ -22,7 +22,7 @@ def test_statistics_page_is_accessible(
     browser.fill("#field-to", "2027-04-30")
     browser.click("main form button[type='submit']")
     _wait_for(browser, "#table-nki", "83,3")
-    assert len(browser.find_all("main svg[role='img']")) == 4
+    assert len(browser.find_all("main svg[role='img']")) == 5
     browser.check("statistik")
 
     browser.visit("/staff/statistik?from=2027-03-10&to=2027-03-01")

@@ -42,6 +42,7 @@ def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
         "escalate-callbacks",
         "apply-retention",
         "send-surveys",
+        "measure-first-free",
     }
     for job in jobs.values():
         assert job.coalesce is True
@@ -53,6 +54,7 @@ def test_the_worker_schedule_never_stacks_runs(app: Flask) -> None:
         "escalate-callbacks": 60,
         "apply-retention": 86_400,
         "send-surveys": app.config["BOOKING_SURVEY_INTERVAL_SECONDS"],
+        "measure-first-free": app.config["BOOKING_FIRST_FREE_INTERVAL_SECONDS"],
     }
 
 

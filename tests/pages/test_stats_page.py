@@ -44,7 +44,7 @@ def test_page_shows_charts_and_tables_with_the_apis_numbers(
     html = html_of(signed_in(client, world.service_center).get(PAGE + QUERY))
 
     charts = _svgs(html)
-    assert len(charts) == 4
+    assert len(charts) == 5
     for svg in charts:
         assert svg.get("role") == "img"
         assert svg.find(f"{SVG}title") is not None and svg.find(f"{SVG}desc") is not None
@@ -65,6 +65,9 @@ def test_page_shows_charts_and_tables_with_the_apis_numbers(
     assert nki_rows[1][2:] == ["–", "0"]
     lead_rows = _table(html, "table-lead")
     assert lead_rows[0][2:] == ["3,0", "3"]
+    first_slot = EXPECTED_MARCH_PRIVATE["request_to_first_slot_days"]
+    assert march["request_to_first_slot_days"] == first_slot
+    assert _table(html, "table-first-slot")[0][2:] == ["1,0", "4"]
     # March over both teams: 1 no-show of 3 with an outcome, 1 cancelled of 4 bookings.
     assert _table(html, "table-rates")[0] == ["2027-03", "1", "3", "33,3 %", "1", "4", "25,0 %"]
     assert _table(html, "table-callbacks")[0] == ["2027-03", "1", "1", "100,0 %"]
@@ -91,6 +94,8 @@ def test_csv_download(app: Flask, client: FlaskClient, world: Any) -> None:
     assert march["andel uteblivna"] == "0,3333" and march["med utfall"] == "3"
     assert march["ledtid dagar (median)"] == "3,0000" and march["NKI"] == "83,3000"
     assert march["svar"] == "2" and march["NKI osäker"] == "ja"
+    assert march["första lediga tid dagar (median)"] == "1,0000"
+    assert march["första lediga tid antal"] == "4"
 
 
 def test_csv_cells_cannot_become_formulas(app: Flask, client: FlaskClient, factory: Any) -> None:
@@ -139,7 +144,7 @@ def test_bad_period_is_explained(
 def test_default_period_renders(client: FlaskClient, world: Any) -> None:
     response = signed_in(client, world.service_center).get(PAGE)
     assert response.status_code == 200
-    assert len(_svgs(html_of(response))) == 4
+    assert len(_svgs(html_of(response))) == 5
 
 
 def test_charts_parse_and_tell_series_apart_without_colour() -> None:

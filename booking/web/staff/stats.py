@@ -138,6 +138,18 @@ def _charts(stats: dict[str, Any]) -> dict[str, Markup]:
             x_label=x_label,
             y_label="Dagar (median)",
         ),
+        "first_slot": line_chart(
+            chart_id="chart-first-slot",
+            title="Väntan på första lediga tid",
+            desc=(
+                "Median i dagar från begäran till den första lediga tid teamet kunde erbjuda, "
+                "per team och period; siffrorna finns i tabellen intill."
+            ),
+            x_labels=labels,
+            series=per_team(lambda row: row["request_to_first_slot_days"]["value"]),
+            x_label=x_label,
+            y_label="Dagar (median)",
+        ),
         "rates": bar_chart(
             chart_id="chart-rates",
             title="Uteblivna besök och avbokningar",
@@ -222,6 +234,8 @@ CSV_COLUMNS = (
     "andel uteblivna",
     "ledtid dagar (median)",
     "ledtid antal",
+    "första lediga tid dagar (median)",
+    "första lediga tid antal",
     "löften hållna",
     "löften avgjorda",
     "andel hållna",
@@ -252,6 +266,8 @@ def _csv_row(row: dict[str, Any]) -> list[Any]:
         row["no_show"]["value"],
         row["lead_time_days"]["value"],
         row["lead_time_days"]["n"],
+        row["request_to_first_slot_days"]["value"],
+        row["request_to_first_slot_days"]["n"],
         row["callback_promises_kept"]["count"],
         row["callback_promises_kept"]["n"],
         row["callback_promises_kept"]["value"],
