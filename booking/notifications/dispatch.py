@@ -463,6 +463,7 @@ def _survey_facts(
         zone=office_zone(),
         department_name=DEPARTMENT_NAME,
         survey_url=survey_url(public_url=config["BOOKING_PUBLIC_URL"], token=token),
+        link_expires_at=invitation.expires_at,
     )
     return facts, token, None
 

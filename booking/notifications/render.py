@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -296,6 +296,7 @@ class SurveyFacts:
     zone: ZoneInfo
     department_name: str
     survey_url: str
+    link_expires_at: datetime  # aware: when the link stops working
 
 
 def _survey_context(facts: SurveyFacts) -> dict[str, Any]:
@@ -309,7 +310,22 @@ def _survey_context(facts: SurveyFacts) -> dict[str, Any]:
         ),
         "department_name": facts.department_name,
         "survey_url": facts.survey_url,
+        # The day the link still works on, not a fixed "14 days": the period is configurable
+        # and the message may leave a while after the invitation was made.
+        "link_last_day": format_datetime(
+            _last_day_of(facts.link_expires_at.astimezone(facts.zone)),
+            "d MMMM",
+            tzinfo=facts.zone,
+            locale=_locale(language),
+        ),
     }
+
+
+def _last_day_of(expires: datetime) -> datetime:
+    """The last local day a link is valid on: the day before, if it expires at midnight."""
+    if expires.time() == time(0):
+        return expires - timedelta(days=1)
+    return expires
 
 
 def render_survey_email(facts: SurveyFacts) -> RenderedEmail:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from booking.audit import service as audit
@@ -77,6 +77,15 @@ def record_outcome(
     )
     if outcome == "completed":
         invite_to_survey(booking=booking, now=now, config=config)
+    else:
+        # Corrected to a no-show: nobody who did not come is asked. An unsent message is then
+        # superseded by the dispatcher; a link already sent stops working. An answer already
+        # given stays: it was given, and erasure is the way to remove it.
+        db.session.execute(
+            delete(SurveyInvitation).where(
+                SurveyInvitation.booking_id == booking.id, SurveyInvitation.used_at.is_(None)
+            )
+        )
     return booking
 
 
@@ -96,11 +105,24 @@ def list_awaiting_outcome(
     return db.session.scalars(query.order_by(Booking.end_at, Booking.id).limit(2000)).all()
 
 
+def count_awaiting_outcome(*, now: datetime, officer_id: int | None = None) -> dict[int, int]:
+    """How many ended meetings await an outcome, per team id (of one officer, if given)."""
+    query = (
+        select(Booking.team_id, func.count())
+        .where(Booking.status == "confirmed", Booking.outcome.is_(None), Booking.end_at <= now)
+        .group_by(Booking.team_id)
+    )
+    if officer_id is not None:
+        query = query.where(Booking.officer_id == officer_id)
+    return {team_id: count for team_id, count in db.session.execute(query)}
+
+
 def _asked_recently(*, booking: Booking, now: datetime, quiet_days: int) -> bool:
     """Whether the same e-mail or phone number was invited within the quiet period."""
     same_person = []
     if booking.applicant_email:
-        same_person.append(Booking.applicant_email == booking.applicant_email)
+        # Addresses are stored as typed; mail systems treat them without regard to case.
+        same_person.append(func.lower(Booking.applicant_email) == booking.applicant_email.lower())
     if booking.applicant_phone:
         same_person.append(Booking.applicant_phone == booking.applicant_phone)
     if not same_person:

@@ -5,9 +5,11 @@ never twice within the quiet period; sent through the outbox with a personal, si
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from booking.auth.service import hash_secret
 from booking.extensions import db
 from booking.jobs.registry import registered_jobs, run_job
 from booking.notifications.models import Notification
+from booking.notifications.render import SurveyFacts, render_survey_email, render_survey_sms
 from booking.privacy.retention import RetentionPolicy, apply_retention
 from booking.surveys.models import SurveyInvitation, SurveyResponse
 from booking.surveys.service import survey_token_for
@@ -117,6 +120,31 @@ def test_no_survey_after_a_no_show_or_a_cancellation(
     assert invitations(app) == [] and survey_rows(app) == []
 
 
+def test_a_completed_meeting_corrected_to_a_no_show_is_not_asked(
+    app: Flask, client: FlaskClient, world: Any, clock: Clock,
+    outbound: tuple[SmtpServer, SmsGateway],
+) -> None:
+    smtp, _ = outbound
+    booking = book(client)
+    clock.set(AFTER)
+    complete(client, world, booking["reference"])
+    assert len(invitations(app)) == 1
+    response = client.post(
+        outcome_url(booking["reference"]), json={"outcome": "no_show"}, headers=world.admin
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert invitations(app) == []
+    smtp.reset()
+    run_dispatcher(app)
+    assert [m for m in smtp.messages if "/enkat/" in m.data.decode("utf-8", "replace")] == []
+    (row,) = survey_rows(app)
+    assert row.status == "superseded"
+    # Nor does the job invite it later.
+    clock.set(PAST_DELAY)
+    send_surveys(app)
+    assert invitations(app) == []
+
+
 def test_nobody_is_asked_twice_within_the_quiet_days(
     app: Flask, client: FlaskClient, world: Any, clock: Clock
 ) -> None:
@@ -138,6 +166,15 @@ def test_nobody_is_asked_twice_within_the_quiet_days(
     clock.set(datetime(2027, 3, 10, 11, 0, tzinfo=STOCKHOLM))
     complete(client, world, later["reference"])
     assert len(invitations(app)) == 1
+    # Same e-mail written in capitals, another phone: the same person too.
+    shouted = book(
+        client,
+        start="2027-03-12T10:00:00+01:00",
+        applicant={"email": "ASA@Example.ORG", "phone": "070-765 43 21"},
+    )
+    clock.set(datetime(2027, 3, 12, 11, 0, tzinfo=STOCKHOLM))
+    complete(client, world, shouted["reference"])
+    assert len(invitations(app)) == 1
 
 
 def test_the_outbox_sends_the_e_mail_with_a_working_link(
@@ -156,6 +193,8 @@ def test_the_outbox_sends_the_e_mail_with_a_working_link(
     assert message["To"] == "asa@example.org"
     assert message["Subject"] == "How was your meeting with Bygglovsavdelningen?"
     text = message.get_body(("plain",)).get_content()
+    # Invited Wednesday 3 March 11:00 with a 14-day link: it works until 17 March 11:00.
+    assert "works once and is valid through 17 March." in " ".join(text.split())
     (token,) = _LINK.findall(text)
     assert client.get(f"/enkat/{token}").status_code == 200
     (row,) = survey_rows(app)
@@ -176,8 +215,39 @@ def test_without_an_e_mail_the_invitation_goes_by_sms(
     texts = [m for m in sms.messages if "/enkat/" in m.message]
     assert len(texts) == 1 and texts[0].to == "+46701234567"
     assert texts[0].message.startswith("Hej! Tack för mötet med Bygglovsavdelningen.")
+    assert "(gäller till och med 17 mars)" in texts[0].message
     (token,) = _LINK.findall(texts[0].message)
     assert client.get(f"/enkat/{token}").status_code == 200
+
+
+def test_the_message_names_the_configured_link_s_last_day(
+    app: Flask, client: FlaskClient, world: Any, clock: Clock,
+    outbound: tuple[SmtpServer, SmsGateway], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, sms = outbound
+    monkeypatch.setitem(app.config, "BOOKING_SURVEY_LINK_DAYS", 7)
+    booking = book(client, world.service_center, applicant={"email": None})
+    clock.set(AFTER)
+    complete(client, world, booking["reference"])
+    run_dispatcher(app)
+    (text,) = [m.message for m in sms.messages if "/enkat/" in m.message]
+    assert "(gäller till och med 10 mars)" in text
+
+
+def test_a_link_expiring_at_midnight_names_the_day_before() -> None:
+    facts = SurveyFacts(
+        language="sv",
+        applicant_name="Åsa",
+        meeting_start_at=datetime(2027, 3, 3, 10, tzinfo=STOCKHOLM),
+        zone=STOCKHOLM,
+        department_name="Bygglovsavdelningen",
+        survey_url="http://booking.test/enkat/x",
+        link_expires_at=datetime(2027, 3, 17, 0, 0, tzinfo=STOCKHOLM),
+    )
+    assert "(gäller till och med 16 mars)" in render_survey_sms(facts)
+    one_past = datetime(2027, 3, 17, 0, 1, tzinfo=STOCKHOLM)
+    english = replace(facts, language="en", link_expires_at=one_past)
+    assert "valid through 17 March" in " ".join(render_survey_email(english).text.split())
 
 
 def test_an_invitation_made_no_show_later_is_not_sent(

@@ -99,7 +99,9 @@ def test_the_link_expires_after_14_days(
     assert client.get(f"/enkat/{token}").status_code == 410
     response = client.post(f"/enkat/{token}", data={"csrf_token": csrf, **GOOD})
     assert response.status_code == 410
-    assert "gått ut" in visible_text(response.get_data(as_text=True))
+    assert "Länken har gått ut. Den gällde i 14 dagar från inbjudan." in visible_text(
+        response.get_data(as_text=True)
+    )
     assert responses(app) == []
 
 

@@ -27,7 +27,7 @@ SV = {
     "survey_thanks_body": "Vi har tagit emot dina svar. De hjälper oss att bli bättre.",
     "survey_gone_title": "Länken fungerar inte längre",
     "survey_gone_used": "Enkäten är redan besvarad. Varje länk kan bara användas en gång.",
-    "survey_gone_expired": "Länken har gått ut. Den gällde i 14 dagar efter mötet.",
+    "survey_gone_expired": "Länken har gått ut. Den gällde i {days} dagar från inbjudan.",
     "survey_gone_unknown": (
         "Vi hittar ingen enkät för den här länken. Kontrollera att hela länken kom med."
     ),
@@ -61,7 +61,9 @@ EN = {
     "survey_thanks_body": "We have received your answers. They help us improve.",
     "survey_gone_title": "The link no longer works",
     "survey_gone_used": "The survey has already been answered. Each link can be used only once.",
-    "survey_gone_expired": "The link has expired. It was valid for 14 days after the meeting.",
+    "survey_gone_expired": (
+        "The link has expired. It was valid for {days} days from the invitation."
+    ),
     "survey_gone_unknown": (
         "We cannot find a survey for this link. Check that the whole link came along."
     ),

@@ -13,4 +13,11 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Imported for their routes, which attach themselves to `bp`.
-from booking.web.staff import auth, bookings, callbacks, home, stats  # noqa: E402, F401
+from booking.web.staff import (  # noqa: E402, F401
+    auth,
+    bookings,
+    callbacks,
+    home,
+    outcomes,
+    stats,
+)

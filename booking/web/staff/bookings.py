@@ -12,6 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from booking.auth.models import StaffToken
 from booking.bookings import service
 from booking.bookings.models import Booking
 from booking.bookings.schemas import BookingCreateSchema, CancelSchema
@@ -32,6 +33,7 @@ from booking.web.security import protect_form
 from booking.web.staff import bp
 from booking.web.staff.auth import require_role, signed_in
 from booking.web.staff.forms import (
+    BOOKING_OUTCOME_NAMES,
     BOOKING_STATUS_NAMES,
     KIND_NAMES,
     MODE_NAMES,
@@ -351,13 +353,33 @@ def _can_change(booking: Booking) -> bool:
     return booking.status == "confirmed" and booking.start_at > now()
 
 
+def can_record_outcome(booking: Booking, *, staff: StaffToken, moment: datetime) -> bool:
+    """Whether the page offers the outcome form: a started meeting, once (an admin: again)."""
+    return (
+        booking.status == "confirmed"
+        and booking.start_at <= moment
+        and (booking.outcome is None or staff.role == "admin")
+    )
+
+
+def booking_page(booking: Booking, **extra: Any) -> str:
+    """Render a booking's page with what the signed-in staff may do; `extra` adds or overrides."""
+    context: dict[str, Any] = {
+        "booking": booking,
+        "can_change": _can_change(booking),
+        "can_record_outcome": can_record_outcome(booking, staff=signed_in(), moment=now()),
+        "outcome_names": BOOKING_OUTCOME_NAMES,
+        "errors": {},
+        **_names(),
+    }
+    context.update(extra)
+    return render_template("web/staff/booking.html", **context)
+
+
 @bp.get("/bokning/<reference>")
 def booking_detail(reference: str) -> str:
-    """A booking's details, with cancelling and moving while it is still ahead."""
-    booking = _booking_for(reference)
-    return render_template(
-        "web/staff/booking.html", booking=booking, can_change=_can_change(booking), **_names()
-    )
+    """A booking's details, with cancelling and moving while it is ahead, the outcome after."""
+    return booking_page(_booking_for(reference))
 
 
 @bp.post("/bokning/<reference>/avboka")
@@ -370,25 +392,14 @@ def cancel(reference: str) -> Any:
         data = _CANCEL.load({"reason": reason or None})
     except ValidationError:
         errors = {"reason": ["Anledningen får vara högst 500 tecken."]}
-        return render_template(
-            "web/staff/booking.html",
-            booking=booking,
-            can_change=_can_change(booking),
-            errors=errors,
-            reason=reason,
-            **_names(),
-        ), 422
+        return booking_page(booking, errors=errors, reason=reason), 422
     try:
         service.cancel_booking(booking=booking, reason=data["reason"], now=now())
     except Conflict:
         db.session.rollback()
         booking = _booking_for(reference)
-        return render_template(
-            "web/staff/booking.html",
-            booking=booking,
-            can_change=False,
-            problem="Mötet har redan ägt rum och kan inte avbokas.",
-            **_names(),
+        return booking_page(
+            booking, can_change=False, problem="Mötet har redan ägt rum och kan inte avbokas."
         ), 409
     flash(f"Bokningen {booking.reference} är avbokad.", "success")
     return redirect(url_for("staff.booking_detail", reference=booking.reference), 303)
@@ -443,12 +454,10 @@ def move(reference: str) -> Any:
     except Conflict:
         db.session.rollback()
         booking = _booking_for(reference)
-        return render_template(
-            "web/staff/booking.html",
-            booking=booking,
+        return booking_page(
+            booking,
             can_change=False,
             problem="Bokningen kan inte flyttas: den är avbokad eller har redan börjat.",
-            **_names(),
         ), 409
     flash("Bokningen är flyttad. Sökanden får den nya tiden i en bekräftelse.", "success")
     return redirect(url_for("staff.booking_detail", reference=booking.reference), 303)

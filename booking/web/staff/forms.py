@@ -24,6 +24,8 @@ OUTCOME_NAMES = {
     "no_answer": "Inget svar",
     "wrong_number": "Fel nummer",
 }
+# What happened at a booked meeting (OUTCOME_NAMES above is for call-back attempts).
+BOOKING_OUTCOME_NAMES = {"completed": "Genomfört", "no_show": "Uteblev"}
 
 
 def field(name: str) -> str:

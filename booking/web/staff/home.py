@@ -15,15 +15,20 @@ from booking.callbacks.service import list_callbacks
 from booking.clock import now
 from booking.config_cache import current_config
 from booking.fields import office_zone
+from booking.surveys.service import count_awaiting_outcome, list_awaiting_outcome
 from booking.web.staff import bp
 from booking.web.staff.auth import signed_in
 from booking.web.staff.forms import (
+    BOOKING_OUTCOME_NAMES,
     BOOKING_STATUS_NAMES,
     CALLBACK_STATUS_NAMES,
     KIND_NAMES,
     MODE_NAMES,
     OUTCOME_NAMES,
 )
+
+# An officer's day lists this many meetings awaiting an outcome, newest first, and counts the rest.
+AWAITING_SHOWN = 50
 
 
 def _pending_callbacks(staff: Any) -> list[Callback]:
@@ -53,6 +58,14 @@ def _is_overdue(callback: Callback, moment: datetime) -> bool:
     return callback.status == "overdue" or callback.due_at <= moment
 
 
+def _officer_awaiting(staff: Any, moment: datetime) -> dict[str, Any]:
+    """The officer's newest meetings awaiting an outcome, and how many older ones wait too."""
+    awaiting = list_awaiting_outcome(staff=staff, team_slug=None, officer_id=None, now=moment)
+    total = sum(count_awaiting_outcome(now=moment, officer_id=staff.officer_id).values())
+    shown = list(reversed(awaiting))[:AWAITING_SHOWN]
+    return {"awaiting": shown, "awaiting_more": max(total - len(shown), 0)}
+
+
 @bp.get("")
 def home() -> str:
     """The overview (service center, admin) or "Min dag" (an officer)."""
@@ -76,6 +89,7 @@ def home() -> str:
         "booking_status_names": BOOKING_STATUS_NAMES,
         "callback_status_names": CALLBACK_STATUS_NAMES,
         "outcome_names": OUTCOME_NAMES,
+        "booking_outcome_names": BOOKING_OUTCOME_NAMES,
         "is_overdue": lambda callback: _is_overdue(callback, moment),
         "today": today,
         "sunday": sunday,
@@ -87,8 +101,10 @@ def home() -> str:
             todays=todays,
             later=[b for b in later if b.status == "confirmed"],
             callbacks=callbacks,
+            **_officer_awaiting(staff, moment),
             **names,
         )
+    awaiting_per_team = count_awaiting_outcome(now=moment)
     teams = []
     for team in sorted(current_config().teams.values(), key=lambda t: t.id):
         todays, later = _split_week([b for b in bookings if b.team_id == team.id], today)
@@ -98,6 +114,7 @@ def home() -> str:
                 "todays": todays,
                 "later": later,
                 "callbacks": [c for c in callbacks if c.team_id == team.id],
+                "awaiting_outcome": awaiting_per_team.get(team.id, 0),
             }
         )
     return render_template("web/staff/overview.html", teams=teams, **names)
