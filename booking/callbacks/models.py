@@ -85,8 +85,9 @@ class Callback(Base):
 
     @property
     def is_pending(self) -> bool:
-        """Whether the call is still to be made (open or overdue)."""
-        return self.status in PENDING_STATUSES
+        """Whether the call is still to be made (open or overdue, and not abandoned)."""
+        # An abandoned one was anonymised by retention: there is no number left to call.
+        return self.status in PENDING_STATUSES and self.anonymised_at is None
 
 
 class CallbackAttempt(Base):

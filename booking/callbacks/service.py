@@ -233,7 +233,12 @@ def _loads(officer_ids: Sequence[int], day: date) -> list[_Load]:
     pending = dict(
         db.session.execute(
             select(Callback.officer_id, func.count(Callback.id))
-            .where(Callback.officer_id.in_(officer_ids), Callback.status.in_(PENDING_STATUSES))
+            .where(
+                Callback.officer_id.in_(officer_ids),
+                Callback.status.in_(PENDING_STATUSES),
+                # An abandoned call-back (anonymised by retention) is no work left to do.
+                Callback.anonymised_at.is_(None),
+            )
             .group_by(Callback.officer_id)
         ).all()
     )
@@ -416,6 +421,13 @@ def list_callbacks(
     return db.session.scalars(query).all()
 
 
+def _check_pending(callback: Callback) -> None:
+    if callback.anonymised_at is not None:
+        raise Conflict("The call-back was abandoned and its applicant's data anonymised.")
+    if not callback.is_pending:
+        raise Conflict(f"The call-back is already {callback.status}.")
+
+
 def record_attempt(
     *,
     callback: Callback,
@@ -426,8 +438,7 @@ def record_attempt(
     max_attempts: int,
 ) -> Callback:
     """Record a call attempt: `reached` completes the call-back, failures may close it."""
-    if not callback.is_pending:
-        raise Conflict(f"The call-back is already {callback.status}.")
+    _check_pending(callback)
     callback.attempts.append(
         CallbackAttempt(outcome=outcome, note=note, staff_token_id=staff.id, attempted_at=now)
     )
@@ -459,8 +470,7 @@ def assign_callback(
     *, callback: Callback, officer_id: int, staff: StaffToken, now: datetime
 ) -> Callback:
     """Give the call-back to another officer of its team, recording who did it."""
-    if not callback.is_pending:
-        raise Conflict(f"The call-back is already {callback.status}.")
+    _check_pending(callback)
     team = current_config().teams.get(callback.team_id)
     if team is None:
         # Made by another instance within the cache's TTL: it exists (foreign key).

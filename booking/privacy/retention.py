@@ -5,7 +5,9 @@ Three categories, each with its own period (configuration, in days):
 - bookings (`BOOKING_RETENTION_CONTACT_DAYS`, 90): after the meeting's end, or after the
   cancellation; never while the meeting has not ended, cancelled or not;
 - call-backs and their attempts' notes (`BOOKING_RETENTION_CALLBACK_DAYS`, 30): after the
-  call-back was closed (completed or unreachable); one still waiting is never touched;
+  call-back was closed (completed or unreachable). One never closed (open or overdue) is
+  abandoned once its window ended `BOOKING_RETENTION_CONTACT_DAYS` ago: it is anonymised too,
+  stays overdue in the figures, and no longer counts as an officer's open call-back;
 - the outbox's kept copies and applicants' addresses (`BOOKING_RETENTION_MESSAGE_DAYS`, 30):
   after sending or a final failure (also superseded and expired rows);
 - survey answers' free-text comments (`BOOKING_RETENTION_CONTACT_DAYS`): after answering, or
@@ -28,7 +30,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from booking.audit import service as audit
 from booking.bookings.models import Booking
-from booking.callbacks.models import Callback
+from booking.callbacks.models import PENDING_STATUSES, Callback
 from booking.db import write_intent
 from booking.extensions import db
 from booking.notifications.models import Notification
@@ -97,12 +99,21 @@ def bookings_due(*, now: datetime, days: int) -> Select[tuple[int]]:
     )
 
 
-def callbacks_due(*, now: datetime, days: int) -> Select[tuple[int]]:
-    """Ids of closed call-backs due for anonymisation at `now`."""
+def callbacks_due(*, now: datetime, days: int, abandoned_days: int) -> Select[tuple[int]]:
+    """Ids of call-backs due for anonymisation at `now`: closed `days` ago, or never closed
+    and their window ended `abandoned_days` ago."""
     return select(Callback.id).where(
         Callback.anonymised_at.is_(None),
-        Callback.status.in_(CLOSED_CALLBACK_STATUSES),
-        Callback.closed_at <= now - timedelta(days=days),
+        or_(
+            and_(
+                Callback.status.in_(CLOSED_CALLBACK_STATUSES),
+                Callback.closed_at <= now - timedelta(days=days),
+            ),
+            and_(
+                Callback.status.in_(PENDING_STATUSES),
+                Callback.window_end_at <= now - timedelta(days=abandoned_days),
+            ),
+        ),
     )
 
 
@@ -157,7 +168,11 @@ def apply_retention(
         counts.notifications += anonymise_notifications(ids, now=now)
 
     _in_batches(bookings_due(now=now, days=policy.contact_days), batch_size, bookings)
-    _in_batches(callbacks_due(now=now, days=policy.callback_days), batch_size, callbacks)
+    _in_batches(
+        callbacks_due(now=now, days=policy.callback_days, abandoned_days=policy.contact_days),
+        batch_size,
+        callbacks,
+    )
     _in_batches(notifications_due(now=now, days=policy.message_days), batch_size, notifications)
 
     def survey_comments(ids: Sequence[int]) -> None:

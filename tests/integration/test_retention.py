@@ -226,6 +226,50 @@ def test_closed_call_backs_are_anonymised_after_30_days_open_ones_never(
         db.session.rollback()
 
 
+def test_a_call_back_never_closed_is_abandoned_90_days_after_its_window(
+    app: Flask, client: FlaskClient, world: Any, clock: Clock
+) -> None:
+    # Registered Monday 09:00 with the default promise: the window ends Tuesday 10:00. Every
+    # officer is free, so the lowest id gets it.
+    abandoned = register_callback(client, world)
+    with app.app_context():
+        row = db.session.get(Callback, abandoned)
+        assert row is not None
+        window_end, officer_id = row.window_end_at, row.officer_id
+        db.session.rollback()
+    assert officer_id == world.private_officers[0]
+
+    clock.set(window_end + timedelta(days=89))
+    run_retention(app)
+    with app.app_context():
+        kept = db.session.get(Callback, abandoned)
+        assert kept is not None and kept.anonymised_at is None and kept.is_pending
+        db.session.rollback()
+
+    clock.set(window_end + timedelta(days=91))
+    assert "callbacks 1" in run_retention(app)
+    with app.app_context():
+        gone = db.session.get(Callback, abandoned)
+        assert gone is not None
+        assert (gone.applicant_name, gone.applicant_phone, gone.topic) == (ANONYMISED,) * 3
+        # Still a promise not kept in the figures, but no longer a call to make.
+        assert gone.status == "open" and not gone.is_pending
+        db.session.rollback()
+    response = client.post(
+        f"/api/v1/callbacks/{abandoned}/attempts",
+        json={"outcome": "reached"},
+        headers=world.service_center,
+    )
+    assert response.status_code == 409
+    assert "anonymised" in response.json["detail"]
+    # Nor does it weigh on its officer: a new call-back goes to the lowest id again.
+    fresh = register_callback(client, world)
+    with app.app_context():
+        row = db.session.get(Callback, fresh)
+        assert row is not None and row.officer_id == world.private_officers[0]
+        db.session.rollback()
+
+
 def test_sent_messages_lose_their_copy_and_the_applicants_address_after_30_days(
     app: Flask, client: FlaskClient, world: Any, clock: Clock
 ) -> None:

@@ -44,7 +44,8 @@ def _pending_callbacks(staff: Any) -> list[Callback]:
                 last_day=None,
             )
         )
-    return sorted(found, key=lambda c: (c.due_at, c.id))
+    # Abandoned ones (anonymised by retention) have nobody left to call.
+    return sorted((c for c in found if c.is_pending), key=lambda c: (c.due_at, c.id))
 
 
 def _split_week(bookings: Sequence[Booking], today: date) -> tuple[list[Booking], list[Booking]]:
