@@ -105,6 +105,8 @@ class Config:
     BOOKING_RETENTION_CONTACT_DAYS = 90
     BOOKING_RETENTION_CALLBACK_DAYS = 30
     BOOKING_RETENTION_MESSAGE_DAYS = 30
+    # Client addresses in the audit log: kept this long for security reviews, then cleared.
+    BOOKING_RETENTION_AUDIT_ADDRESS_DAYS = 180
     BOOKING_RETENTION_INTERVAL_SECONDS = 86_400
     BOOKING_RETENTION_BATCH = 1000
     # The NKI survey (booking/surveys/): sent this many hours after a meeting ended when no
@@ -190,6 +192,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_RETENTION_CONTACT_DAYS",
         "BOOKING_RETENTION_CALLBACK_DAYS",
         "BOOKING_RETENTION_MESSAGE_DAYS",
+        "BOOKING_RETENTION_AUDIT_ADDRESS_DAYS",
         "BOOKING_RETENTION_INTERVAL_SECONDS",
         "BOOKING_RETENTION_BATCH",
         "BOOKING_SURVEY_DELAY_HOURS",
@@ -213,6 +216,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_RETENTION_CONTACT_DAYS",
         "BOOKING_RETENTION_CALLBACK_DAYS",
         "BOOKING_RETENTION_MESSAGE_DAYS",
+        "BOOKING_RETENTION_AUDIT_ADDRESS_DAYS",
         "BOOKING_RETENTION_INTERVAL_SECONDS",
         "BOOKING_RETENTION_BATCH",
         "BOOKING_SURVEY_LINK_DAYS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.db import Base, UTCDateTime
@@ -14,7 +14,8 @@ ACTOR_KINDS = ("staff", "applicant", "system")
 
 
 class AuditEntry(Base):
-    """One audited event: the actor, the action and the object it concerned; no personal data."""
+    """One audited event: the actor, the action and the object it concerned; no personal data
+    but the client's address, which retention clears (the only change the triggers allow)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -23,6 +24,13 @@ class AuditEntry(Base):
         Index("ix_audit_log_object", "object_type", "object_id", "at"),
         Index("ix_audit_log_actor_token", "actor_token_id", "at"),
         Index("ix_audit_log_action_at", "action", "at"),
+        # Retention's queue: rows still holding a client address, by age (migration 0014).
+        Index(
+            "ix_audit_log_address_kept",
+            "at",
+            postgresql_where=text("client_address IS NOT NULL"),
+            sqlite_where=text("client_address IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, g, has_request_context, request
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from booking.audit.models import AuditEntry
@@ -86,6 +86,36 @@ def record(
         g.setdefault("audit_deferred", []).append(values)
     else:
         db.session.add(AuditEntry(**values))
+
+
+def addresses_due(*, before: datetime) -> Select[tuple[int]]:
+    """Ids of audit rows written before `before` that still hold a client address."""
+    return select(AuditEntry.id).where(
+        AuditEntry.client_address.is_not(None), AuditEntry.at < before
+    )
+
+
+def forget_addresses(entry_ids: Sequence[int]) -> int:
+    """Clear the client address of these audit rows (the one change the log allows)."""
+    if not entry_ids:
+        return 0
+    result = db.session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.id.in_(entry_ids), AuditEntry.client_address.is_not(None))
+        .values(client_address=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def applicant_entries(*, object_type: str, object_ids: Sequence[str]) -> Select[tuple[int]]:
+    """Ids of rows an applicant wrote about these objects that still hold a client address."""
+    return select(AuditEntry.id).where(
+        AuditEntry.actor_kind == "applicant",
+        AuditEntry.object_type == object_type,
+        AuditEntry.object_id.in_(object_ids),
+        AuditEntry.client_address.is_not(None),
+    )
 
 
 def record_pin_reads(objects: Sequence[Any], *, object_type: str, id_attribute: str) -> None:

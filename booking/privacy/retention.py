@@ -11,7 +11,9 @@ Three categories, each with its own period (configuration, in days):
 - the outbox's kept copies and applicants' addresses (`BOOKING_RETENTION_MESSAGE_DAYS`, 30):
   after sending or a final failure (also superseded and expired rows);
 - survey answers' free-text comments (`BOOKING_RETENTION_CONTACT_DAYS`): after answering, or
-  with their booking's data if that goes first; the 1–10 scores stay for the figures.
+  with their booking's data if that goes first; the 1–10 scores stay for the figures;
+- the client addresses in the audit log (`BOOKING_RETENTION_AUDIT_ADDRESS_DAYS`, 180): after
+  the event; the rest of each row stays for good (the log's triggers allow only this change).
 
 The run works in batches of `BOOKING_RETENTION_BATCH` ids, one transaction per batch, so years
 of history neither hold a lock for long nor make one huge transaction; the last transaction
@@ -54,6 +56,7 @@ class RetentionPolicy:
     contact_days: int = 90
     callback_days: int = 30
     message_days: int = 30
+    audit_address_days: int = 180
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RetentionPolicy:
@@ -62,6 +65,7 @@ class RetentionPolicy:
             contact_days=int(config["BOOKING_RETENTION_CONTACT_DAYS"]),
             callback_days=int(config["BOOKING_RETENTION_CALLBACK_DAYS"]),
             message_days=int(config["BOOKING_RETENTION_MESSAGE_DAYS"]),
+            audit_address_days=int(config["BOOKING_RETENTION_AUDIT_ADDRESS_DAYS"]),
         )
 
 
@@ -74,6 +78,7 @@ class RetentionCounts:
     callback_attempts: int = 0
     notifications: int = 0
     survey_comments: int = 0
+    audit_addresses: int = 0
 
     def summary(self) -> str:
         """One line for the job runner."""
@@ -181,6 +186,12 @@ def apply_retention(
     _in_batches(
         survey_responses_due(now=now, days=policy.contact_days), batch_size, survey_comments
     )
+
+    def audit_addresses(ids: Sequence[int]) -> None:
+        counts.audit_addresses += audit.forget_addresses(ids)
+
+    cutoff = now - timedelta(days=policy.audit_address_days)
+    _in_batches(audit.addresses_due(before=cutoff), batch_size, audit_addresses)
     with write_intent():
         audit.record(
             action="retention.run",

@@ -57,3 +57,6 @@ class ErasureSchema(StrictSchema):
     )
     callback_attempts = fields.Integer(metadata={"description": "attempts whose note was cleared"})
     messages = fields.Integer(metadata={"description": "outbox rows cleared"})
+    audit_addresses = fields.Integer(
+        metadata={"description": "audit rows of the person's own actions whose address was cleared"}
+    )

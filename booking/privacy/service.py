@@ -78,6 +78,7 @@ class ErasureCounts:
     callbacks_closed: int = 0
     callback_attempts: int = 0
     messages: int = 0
+    audit_addresses: int = 0
 
 
 def data_subject(*, email: str | None, phone: str | None) -> DataSubject:
@@ -206,6 +207,12 @@ def erase_applicant(*, subject: DataSubject, now: datetime, secret_key: str) -> 
     counts.bookings = anonymise_bookings(booking_ids, now=now)
     counts.callbacks, counts.callback_attempts = anonymise_callbacks(callback_ids, now=now)
     counts.messages = anonymise_notifications(message_ids, now=now)
+    # The person's own actions on their bookings (the manage page) carry their address.
+    references = [b.reference for b in bookings]
+    entry_ids = list(
+        db.session.scalars(audit.applicant_entries(object_type="booking", object_ids=references))
+    )
+    counts.audit_addresses = audit.forget_addresses(entry_ids)
     db.session.flush()
     # The ORM objects loaded above still hold the old values.
     db.session.expire_all()

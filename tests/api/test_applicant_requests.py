@@ -215,6 +215,8 @@ def test_erase_cancels_meetings_to_come_closes_waiting_call_backs_and_anonymises
     assert counts["bookings"] == 2 and counts["cancelled"] == 1
     assert counts["callbacks"] == 1 and counts["callbacks_closed"] == 1
     assert counts["messages"] >= 3
+    # The person made both bookings online: those audit rows held their address.
+    assert counts["audit_addresses"] == 2
 
     with app.app_context():
         rows = {
@@ -253,6 +255,10 @@ def test_erase_cancels_meetings_to_come_closes_waiting_call_backs_and_anonymises
         )
         db.session.rollback()
 
+    created = {r.object_id: r for r in audit_rows(app, "booking.create")}
+    assert created[past["reference"]].client_address is None
+    assert created[future["reference"]].client_address is None
+    assert created[other["reference"]].client_address == "127.0.0.1"
     (row,) = audit_rows(app, "applicant.erase")
     assert row.object_id.startswith("phone:") and "701234567" not in row.object_id
     assert row.details is not None

@@ -270,6 +270,33 @@ def test_a_call_back_never_closed_is_abandoned_90_days_after_its_window(
         db.session.rollback()
 
 
+def test_audit_rows_forget_the_client_address_after_180_days(
+    app: Flask, client: FlaskClient, world: Any, clock: Clock
+) -> None:
+    booked_at = clock.value
+    book(client)
+    clock.set(booked_at + timedelta(days=179))
+    book(client, start=(booked_at + timedelta(days=182)).isoformat())
+
+    def addresses() -> list[str | None]:
+        with app.app_context():
+            rows = db.session.scalars(
+                select(AuditEntry.client_address)
+                .where(AuditEntry.action == "booking.create")
+                .order_by(AuditEntry.id)
+            ).all()
+            db.session.rollback()
+            return list(rows)
+
+    run_retention(app)
+    assert addresses() == ["127.0.0.1", "127.0.0.1"]
+    clock.set(booked_at + timedelta(days=181))
+    assert "audit_addresses 1" in run_retention(app)
+    # The older row keeps everything but the address; the newer one keeps its address.
+    assert addresses() == [None, "127.0.0.1"]
+    assert run_retention(app) == "nothing to anonymise"
+
+
 def test_sent_messages_lose_their_copy_and_the_applicants_address_after_30_days(
     app: Flask, client: FlaskClient, world: Any, clock: Clock
 ) -> None:
@@ -336,6 +363,7 @@ def test_a_second_run_changes_nothing_and_each_run_is_audited_once(
         "callback_attempts": 0,
         "notifications": 0,
         "survey_comments": 0,
+        "audit_addresses": 0,
     }
 
 
@@ -356,10 +384,16 @@ def test_the_periods_come_from_the_configuration(app: Flask) -> None:
     from booking.config import config_from_env
 
     settings = config_from_env(
-        {"BOOKING_RETENTION_CONTACT_DAYS": "180", "BOOKING_RETENTION_MESSAGE_DAYS": "7"}
+        {
+            "BOOKING_RETENTION_CONTACT_DAYS": "180",
+            "BOOKING_RETENTION_MESSAGE_DAYS": "7",
+            "BOOKING_RETENTION_AUDIT_ADDRESS_DAYS": "365",
+        }
     )
     assert RetentionPolicy.from_config({**app.config, **settings}) == RetentionPolicy(
-        contact_days=180, callback_days=30, message_days=7
+        contact_days=180, callback_days=30, message_days=7, audit_address_days=365
     )
+    with pytest.raises(RuntimeError, match="BOOKING_RETENTION_AUDIT_ADDRESS_DAYS"):
+        config_from_env({"BOOKING_RETENTION_AUDIT_ADDRESS_DAYS": "0"})
     with pytest.raises(RuntimeError, match="BOOKING_RETENTION_CALLBACK_DAYS"):
         config_from_env({"BOOKING_RETENTION_CALLBACK_DAYS": "0"})
