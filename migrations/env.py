@@ -1,9 +1,12 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
+from sqlalchemy import text
+
+# Any constant the application uses for nothing else: "boka" in ASCII.
+MIGRATION_LOCK_KEY = 0x626F6B61
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -99,6 +102,13 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Every web instance runs `db upgrade` as it starts (Dockerfile): the first
+                # migrates, the others wait here and then find the schema at head. The lock is
+                # held until this transaction ends, and Alembic reads the version after it.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             context.run_migrations()
 
 
