@@ -195,11 +195,17 @@ def erase_applicant(*, subject: DataSubject, now: datetime, secret_key: str) -> 
     counts.callbacks_closed = int(closed.rowcount or 0)
 
     message_match = _message_match(subject, booking_ids, callback_ids)
-    # Nothing more goes to the person; the officer still hears of a cancelled meeting.
+    # Nothing more goes to the person; the officer still hears of a cancelled meeting. A row a
+    # dispatcher is sending right now loses its claim too: whatever it sends, it cannot write
+    # the kept copy back afterwards (its outcome is fenced by the claim token).
     db.session.execute(
         update(Notification)
-        .where(message_match, Notification.audience == "applicant", Notification.status.in_(UNSENT))
-        .values(status="superseded", skip_reason=ERASED_REASON, updated_at=now)
+        .where(
+            message_match,
+            Notification.audience == "applicant",
+            Notification.status.in_((*UNSENT, "sending")),
+        )
+        .values(status="superseded", skip_reason=ERASED_REASON, claim_token=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     message_ids = list(db.session.scalars(select(Notification.id).where(message_match)))

@@ -293,3 +293,41 @@ def test_the_erased_meeting_leaves_the_officers_calendar_feed(
     text = after.get_data(as_text=True)
     assert "Åsa" not in text and "asa@example.org" not in text
     assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_a_message_being_sent_during_an_erasure_cannot_write_its_copy_back(
+    app: Flask, client: FlaskClient, world: Any, clock: Clock
+) -> None:
+    from booking.db import write_intent
+    from booking.notifications.dispatch import _mark
+
+    book(client)
+    # A dispatcher has claimed the applicant's confirmation e-mail and is sending it.
+    with app.app_context(), write_intent():
+        row = db.session.scalars(
+            select(Notification).where(
+                Notification.audience == "applicant",
+                Notification.channel == "email",
+                Notification.kind == "confirmation",
+            )
+        ).one()
+        row.status, row.claim_token = "sending", "claim-of-a-busy-worker"
+        row_id = row.id
+        db.session.commit()
+
+    response = client.post(ERASE, json={"email": "asa@example.org"}, headers=world.admin)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with app.app_context():
+        # The worker finishes and tries to record what it sent: its claim is gone.
+        assert not _mark(
+            row_id,
+            "claim-of-a-busy-worker",
+            now=clock.value,
+            status="sent",
+            body="Hej Åsa Öberg-Nguyễn …",
+        )
+        erased = db.session.get(Notification, row_id)
+        assert erased is not None
+        assert (erased.status, erased.claim_token) == ("superseded", None)
+        assert erased.recipient == ANONYMISED and erased.body is None
+        db.session.rollback()
