@@ -232,6 +232,7 @@ def _time_page(
         week_url=week_url,
         first=first,
         first_free_url=week_url(monday_of(first.start.date())) if first is not None else None,
+        first_free_monday=monday_of(first.start.date()) if first is not None else None,
         type_label=meeting_type_label(draft.meeting_type),
     )
 

@@ -72,6 +72,24 @@ def test_private_person_books_with_the_keyboard(browser: Any, app: Flask, world:
     browser.check("step4")
 
 
+def test_the_mode_chosen_stays_when_turning_the_week(browser: Any, world: Any) -> None:
+    browser.visit("/boka")
+    browser.click("label[for='kind-private']")
+    browser.click("label[for='meeting_type-bygglovsradgivning']")
+    browser.click("main button[type='submit']")
+    assert "Vecka 9" in browser.text("#week-title")
+    # Ticked on the page, not yet sent anywhere: the week button carries it along.
+    browser.click("label[for='mode-video']")
+    browser.click("button.link-button[value='2027-03-08']")
+    assert browser.path == "/boka/tid?mode=video&vecka=2027-03-08"
+    assert "Vecka 10" in browser.text("#week-title")
+    assert browser.find("#mode-video").is_selected()
+    browser.check("step2-next-week")
+    browser.click("button.link-button[value='2027-03-01']")
+    assert "Vecka 9" in browser.text("#week-title")
+    assert browser.find("#mode-video").is_selected()
+
+
 def test_company_in_english_with_an_invalid_then_a_valid_number(
     browser: Any, app: Flask, world: Any
 ) -> None:

@@ -278,12 +278,25 @@ def test_week_links_and_first_free_time(client: FlaskClient, world: Any) -> None
     assert _choose(client, kind="private", meeting_type="bygglovsradgivning").status_code == 303
     html = client.get("/boka/tid?vecka=2027-03-10&mode=phone").get_data(as_text=True)
     assert "Vecka 10" in visible_text(html)
-    assert 'href="/boka/tid?vecka=2027-03-01&amp;mode=phone" rel="prev"' in html
-    assert 'href="/boka/tid?vecka=2027-03-15&amp;mode=phone" rel="next"' in html
+    # The week buttons submit the form back to this step, so a mode chosen but not yet sent
+    # goes along (a plain link would drop it).
+    week_button = 'formaction="/boka/tid" formnovalidate name="vecka" value="{}">{}'
+    assert week_button.format("2027-03-01", "← Föregående vecka") in html
+    assert week_button.format("2027-03-15", "Nästa vecka →") in html
     assert 'id="mode-phone" name="mode" value="phone" checked' in html
-    # The first free time: a link to its week, and a button choosing it.
-    assert 'href="/boka/tid?vecka=2027-03-01&amp;mode=phone">Första lediga tid' in html
+    # The first free time: a button to its week, and a button choosing it.
+    assert week_button.format("2027-03-01", "Första lediga tid") in html
     assert 'name="start" value="2027-03-02T09:00:00+01:00">Välj första lediga tid' in html
+
+
+def test_a_week_button_keeps_the_mode_chosen_on_the_page(
+    client: FlaskClient, world: Any
+) -> None:
+    assert _choose(client, kind="private", meeting_type="bygglovsradgivning").status_code == 303
+    # What the browser sends for "Nästa vecka" after the visitor ticked "video" on the page.
+    html = client.get("/boka/tid?mode=video&vecka=2027-03-08").get_data(as_text=True)
+    assert "Vecka 10" in visible_text(html)
+    assert 'id="mode-video" name="mode" value="video" checked' in html
 
 
 def test_a_time_without_a_mode_asks_for_the_mode_again(client: FlaskClient, world: Any) -> None:
