@@ -12,9 +12,24 @@ from booking.bookings.models import Booking
 from booking.errors import Conflict, NotFound
 from booking.extensions import db
 from booking.fields import MAX_ID
-from booking.notifications.models import Notification
+from booking.notifications.models import UNSENT, Notification
 
 RETRYABLE = ("dead", "failed")
+
+
+def applicant_reminders(booking_id: int) -> Sequence[Notification]:
+    """The reminders still to be sent to a booking's applicant, by when they are due."""
+    query = (
+        select(Notification)
+        .where(
+            Notification.booking_id == booking_id,
+            Notification.kind == "reminder",
+            Notification.audience == "applicant",
+            Notification.status.in_(UNSENT),
+        )
+        .order_by(Notification.due_at, Notification.id)
+    )
+    return db.session.scalars(query).all()
 
 
 def list_notifications(

@@ -49,6 +49,7 @@ from booking.errors import (
 )
 from booking.extensions import db
 from booking.fields import office_zone
+from booking.notifications.service import applicant_reminders
 from booking.privacy.identity_numbers import decrypt_identity_number, encrypt_identity_number
 from booking.teams.models import APPLICANT_KINDS, MODES
 from booking.teams.service import route_team
@@ -487,6 +488,7 @@ def done() -> Response:
         "web/public/done.html",
         200,
         booking=booking,
+        reminders=applicant_reminders(booking.id),
         type_label=meeting_type_label(meeting_type) if meeting_type else booking.meeting_type.name,
         invite_url=url_for("bookings.BookingInvite", reference=booking.reference, token=token),
         manage_url=manage_url(

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from booking.bookings.models import Booking
+from booking.db import write_intent
 from booking.extensions import db
 from booking.notifications.models import Notification
 from tests.factories import booking_payload
@@ -110,7 +111,10 @@ def test_private_person_books_through_all_four_steps(
     assert done.status_code == 200 and "Steg 4 av 4" in text
     assert f'<p class="reference">{booking.reference}</p>' in html
     assert "onsdag 3 mars 2027 kl. 10:00" in text and "Video" in text
-    assert "bekräftelse med e-post" in text and "sms" in text
+    assert "bekräftelse med e-post" in text
+    # The reminders actually queued (the default policy: e-mail 24 h and SMS 2 h before).
+    assert "Vi påminner dig före mötet: med e-post tisdag 2 mars 2027 kl. 10:00" in text
+    assert "med sms onsdag 3 mars 2027 kl. 08:00" in text
     invite = re.search(r'href="(/api/v1/bookings/[^"]+/invite\.ics\?token=[^"]+)" download', html)
     assert invite is not None
     calendar = client.get(invite[1].replace("&amp;", "&"))
@@ -140,7 +144,25 @@ def test_flow_in_english(app: Flask, client: FlaskClient, world: Any) -> None:
     html = done.get_data(as_text=True)
     assert "Your time is booked" in visible_text(html)
     assert "The officer calls you on +46701234567" in visible_text(html)
+    assert "We remind you before the meeting: by e-mail on" in visible_text(html)
     assert "&amp;lang=en" in html  # the manage link asks for the English page
+
+
+def test_the_confirmation_says_when_no_reminder_is_sent(
+    app: Flask, client: FlaskClient, world: Any
+) -> None:
+    from booking.teams.models import MeetingType
+
+    with app.app_context(), write_intent():
+        meeting_type = db.session.scalars(select(MeetingType)).one()
+        meeting_type.reminders = []
+        db.session.commit()
+    assert _choose(client, kind="private", meeting_type="bygglovsradgivning").status_code == 303
+    form = _details_form(client, WEDNESDAY_10, "video")
+    assert client.post("/boka/uppgifter", data={**form, **_person()}).status_code == 303
+    text = visible_text(client.get("/boka/klar").get_data(as_text=True))
+    assert "Vi skickar ingen påminnelse före det här mötet." in text
+    assert "Vi påminner dig" not in text
 
 
 def test_untranslated_meeting_type_is_marked_swedish_in_english(
