@@ -730,6 +730,34 @@ def reschedule_booking(
     return booking
 
 
+# The staff lists' default and largest page: the cap they had before they were paged, so a
+# client that sends no paging parameters gets the same rows as before.
+LIST_PAGE_SIZE = 2000
+
+
+def fetch_page(
+    query: Select[Any],
+    *,
+    order_by: Sequence[Any],
+    offset: int,
+    limit: int,
+    options: Sequence[Any] = (),
+) -> tuple[Sequence[Any], int]:
+    """One page of a listing in a total order, and how many rows all its pages hold."""
+    if offset < 0 or limit < 1:
+        raise ValueError(f"offset {offset} and limit {limit}: need offset >= 0 and limit >= 1")
+    page = query.options(*options).order_by(*order_by).offset(offset).limit(limit)
+    rows = db.session.scalars(page).all()
+    if 0 < len(rows) < limit or (offset == 0 and not rows):
+        # A short page is the last one: it already tells the total, no COUNT needed.
+        return rows, offset + len(rows)
+    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    if rows:
+        # A row deleted between the two statements must not make the total contradict the page.
+        total = max(total, offset + len(rows))
+    return rows, total
+
+
 def list_bookings(
     *,
     staff: StaffToken,
@@ -739,8 +767,10 @@ def list_bookings(
     officer_id: int | None,
     status: str | None,
     now: datetime,
-) -> Sequence[Booking]:
-    """Bookings in a local date range (default: today and 30 days on); officers see their own."""
+    offset: int = 0,
+    limit: int = LIST_PAGE_SIZE,
+) -> tuple[Sequence[Booking], int]:
+    """A page of bookings on local dates (default: today + 30 days) and the total; officers: own."""
     zone = office_zone()
     first_day = first_day or now.astimezone(zone).date()
     last_day = last_day or first_day + timedelta(days=30)
@@ -755,4 +785,5 @@ def list_bookings(
         query = query.join(Team, Team.id == Booking.team_id).where(Team.slug == team_slug)
     if status is not None:
         query = query.where(Booking.status == status)
-    return db.session.scalars(query.order_by(Booking.start_at, Booking.id).limit(2000)).all()
+    # Start then id is a total order: pages neither overlap nor skip a row.
+    return fetch_page(query, order_by=(Booking.start_at, Booking.id), offset=offset, limit=limit)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
 
 from booking.auth.access import current_staff, require_roles
 from booking.auth.models import StaffToken
@@ -26,10 +27,24 @@ from booking.bookings.schemas import (
 )
 from booking.clock import now
 from booking.errors import Forbidden, ValidationProblem
+from booking.fields import MAX_ID
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings")
 
 MAX_IDEMPOTENCY_KEY = 200
+# The staff lists' paging (`page`, `page_size`, the `X-Pagination` header): the default page is
+# the 2000 rows they were capped at before, so clients that do not page see no change.
+LIST_PAGINATION = {"page_size": service.LIST_PAGE_SIZE, "max_page_size": service.LIST_PAGE_SIZE}
+# Like ids, a page number fits 32 bits; beyond that it is refused rather than sent to the database.
+MAX_PAGE = MAX_ID
+
+
+def page_window(pagination: PaginationParameters) -> tuple[int, int]:
+    """The offset and limit of the requested page; a 422 naming `page` beyond MAX_PAGE."""
+    if pagination.page > MAX_PAGE:
+        message = f"Must be greater than or equal to 1 and less than or equal to {MAX_PAGE}."
+        raise ValidationProblem("The request has invalid fields.", errors={"page": [message]})
+    return pagination.first_item, pagination.page_size
 
 
 def _links(booking: Booking | service.NewBooking, manage_token: str | None) -> dict[str, str]:
@@ -117,11 +132,13 @@ class Bookings(MethodView):
     @require_roles("admin", "service_center", "officer")
     @blp.arguments(BookingListQuerySchema, location="query")
     @blp.response(200, BookingStaffSchema(many=True))
-    def get(self, query: dict[str, Any]) -> Any:
-        """List bookings (staff; an officer sees their own)."""
+    @blp.paginate(**LIST_PAGINATION)
+    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
+        """List bookings by start, a page at a time (staff; an officer sees their own)."""
         staff = current_staff(required=True)
         assert staff is not None
-        return service.list_bookings(
+        offset, limit = page_window(pagination_parameters)
+        bookings, pagination_parameters.item_count = service.list_bookings(
             staff=staff,
             first_day=query["from_"],
             last_day=query["to"],
@@ -129,7 +146,10 @@ class Bookings(MethodView):
             officer_id=query["officer"],
             status=query["status"],
             now=now(),
+            offset=offset,
+            limit=limit,
         )
+        return bookings
 
 
 @blp.route("/bookings/<string:reference>")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from booking.audit.service import record, staff_actor
 from booking.auth.models import StaffToken
 from booking.bookings.models import Booking
+from booking.bookings.service import LIST_PAGE_SIZE, fetch_page
 from booking.callbacks.models import PENDING_STATUSES, Callback, CallbackAttempt
 from booking.config_cache import (
     MeetingTypeConfig,
@@ -400,8 +401,10 @@ def list_callbacks(
     officer_id: int | None,
     first_day: date | None,
     last_day: date | None,
-) -> Sequence[Callback]:
-    """Call-backs by promise (`due_at`), filtered; an officer sees their own."""
+    offset: int = 0,
+    limit: int = LIST_PAGE_SIZE,
+) -> tuple[Sequence[Callback], int]:
+    """A page of call-backs by promise (`due_at`), filtered, and the total; officers: their own."""
     zone = office_zone()
     query = select(Callback)
     if staff.role == "officer":
@@ -417,8 +420,14 @@ def list_callbacks(
     if last_day is not None:
         upper = _instant(local_instant(last_day + timedelta(days=1), 0, zone))
         query = query.where(Callback.due_at < upper)
-    query = query.options(*_RELATIONS).order_by(Callback.due_at, Callback.id).limit(2000)
-    return db.session.scalars(query).all()
+    # Promise then id is a total order: pages neither overlap nor skip a row.
+    return fetch_page(
+        query,
+        order_by=(Callback.due_at, Callback.id),
+        offset=offset,
+        limit=limit,
+        options=_RELATIONS,
+    )
 
 
 def _check_pending(callback: Callback) -> None:

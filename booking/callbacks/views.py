@@ -7,9 +7,11 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
 
 from booking.auth.access import current_staff, require_roles
 from booking.auth.models import StaffToken
+from booking.bookings.views import LIST_PAGINATION, page_window
 from booking.callbacks import service
 from booking.callbacks.schemas import (
     AssignSchema,
@@ -50,16 +52,21 @@ class Callbacks(MethodView):
     @require_roles(*STAFF_ROLES)
     @blp.arguments(CallbackListQuerySchema, location="query")
     @blp.response(200, CallbackSchema(many=True))
-    def get(self, query: dict[str, Any]) -> Any:
-        """List call-backs by due time (staff; an officer sees their own)."""
-        return service.list_callbacks(
+    @blp.paginate(**LIST_PAGINATION)
+    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
+        """List call-backs by due time, a page at a time (staff; an officer sees their own)."""
+        offset, limit = page_window(pagination_parameters)
+        callbacks, pagination_parameters.item_count = service.list_callbacks(
             staff=_staff(),
             status=query["status"],
             team_slug=query["team"],
             officer_id=query["officer"],
             first_day=query["from_"],
             last_day=query["to"],
+            offset=offset,
+            limit=limit,
         )
+        return callbacks
 
 
 @blp.route("/callbacks/stats")

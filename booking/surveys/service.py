@@ -17,6 +17,7 @@ from booking.audit import service as audit
 from booking.auth.models import StaffToken
 from booking.auth.service import hash_secret
 from booking.bookings.models import Booking
+from booking.bookings.service import LIST_PAGE_SIZE, fetch_page
 from booking.errors import Conflict, NotFound, ValidationProblem
 from booking.extensions import db
 from booking.notifications.models import Notification
@@ -90,9 +91,15 @@ def record_outcome(
 
 
 def list_awaiting_outcome(
-    *, staff: StaffToken, team_slug: str | None, officer_id: int | None, now: datetime
-) -> Sequence[Booking]:
-    """Confirmed bookings whose meeting has ended without an outcome; officers see their own."""
+    *,
+    staff: StaffToken,
+    team_slug: str | None,
+    officer_id: int | None,
+    now: datetime,
+    offset: int = 0,
+    limit: int = LIST_PAGE_SIZE,
+) -> tuple[Sequence[Booking], int]:
+    """A page of confirmed meetings ended without an outcome, and the total; officers: their own."""
     query = select(Booking).where(
         Booking.status == "confirmed", Booking.outcome.is_(None), Booking.end_at <= now
     )
@@ -102,7 +109,8 @@ def list_awaiting_outcome(
         query = query.where(Booking.officer_id == officer_id)
     if team_slug is not None:
         query = query.join(Team, Team.id == Booking.team_id).where(Team.slug == team_slug)
-    return db.session.scalars(query.order_by(Booking.end_at, Booking.id).limit(2000)).all()
+    # End then id is a total order (oldest first): pages neither overlap nor skip a row.
+    return fetch_page(query, order_by=(Booking.end_at, Booking.id), offset=offset, limit=limit)
 
 
 def count_awaiting_outcome(*, now: datetime, officer_id: int | None = None) -> dict[int, int]:

@@ -7,9 +7,11 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
 
 from booking.auth.access import current_staff, require_roles
 from booking.bookings.service import get_booking_for
+from booking.bookings.views import LIST_PAGINATION, page_window
 from booking.clock import now
 from booking.surveys import service
 from booking.surveys.schemas import (
@@ -26,13 +28,21 @@ class AwaitingOutcome(MethodView):
     @require_roles("admin", "service_center", "officer")
     @blp.arguments(AwaitingOutcomeQuerySchema, location="query")
     @blp.response(200, BookingOutcomeSchema(many=True))
-    def get(self, query: dict[str, Any]) -> Any:
-        """List bookings whose meeting ended without an outcome (an officer: their own)."""
+    @blp.paginate(**LIST_PAGINATION)
+    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
+        """List meetings ended without an outcome, oldest first, by page (an officer: their own)."""
         staff = current_staff(required=True)
         assert staff is not None
-        return service.list_awaiting_outcome(
-            staff=staff, team_slug=query["team"], officer_id=query["officer"], now=now()
+        offset, limit = page_window(pagination_parameters)
+        bookings, pagination_parameters.item_count = service.list_awaiting_outcome(
+            staff=staff,
+            team_slug=query["team"],
+            officer_id=query["officer"],
+            now=now(),
+            offset=offset,
+            limit=limit,
         )
+        return bookings
 
 
 @blp.route("/bookings/<string:reference>/outcome")

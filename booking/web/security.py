@@ -26,7 +26,7 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
 _WILDCARD_ORIGIN = re.compile(r"^https?://\*\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
 # Browsers calling the API from another origin (BOOKING_CORS_ORIGINS) may send and read these.
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "X-Booking-Token")
-CORS_EXPOSED_HEADERS = ("Retry-After", "X-Request-Id", "ETag", "Location")
+CORS_EXPOSED_HEADERS = ("Retry-After", "X-Request-Id", "ETag", "Location", "X-Pagination")
 
 # Everything from this origin, nothing inline, nothing from anywhere else.
 CONTENT_SECURITY_POLICY = "; ".join(

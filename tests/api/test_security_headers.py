@@ -143,6 +143,7 @@ def test_cors_lets_the_allow_list_call_the_api_without_credentials(
         assert "Access-Control-Allow-Credentials" not in response.headers
         exposed = response.headers["Access-Control-Expose-Headers"].lower()
         assert "retry-after" in exposed and "x-request-id" in exposed
+        assert "x-pagination" in exposed
 
         # Another origin is not let in.
         stranger = client.get("/api/v1/teams", headers={"Origin": "https://evil.example"})

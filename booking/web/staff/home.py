@@ -34,16 +34,15 @@ AWAITING_SHOWN = 50
 def _pending_callbacks(staff: Any) -> list[Callback]:
     found: list[Callback] = []
     for status in PENDING_STATUSES:
-        found.extend(
-            list_callbacks(
-                staff=staff,
-                status=status,
-                team_slug=None,
-                officer_id=None,
-                first_day=None,
-                last_day=None,
-            )
+        page, _ = list_callbacks(
+            staff=staff,
+            status=status,
+            team_slug=None,
+            officer_id=None,
+            first_day=None,
+            last_day=None,
         )
+        found.extend(page)
     # Abandoned ones (anonymised by retention) have nobody left to call.
     return sorted((c for c in found if c.is_pending), key=lambda c: (c.due_at, c.id))
 
@@ -61,9 +60,17 @@ def _is_overdue(callback: Callback, moment: datetime) -> bool:
 
 def _officer_awaiting(staff: Any, moment: datetime) -> dict[str, Any]:
     """The officer's newest meetings awaiting an outcome, and how many older ones wait too."""
-    awaiting = list_awaiting_outcome(staff=staff, team_slug=None, officer_id=None, now=moment)
     total = sum(count_awaiting_outcome(now=moment, officer_id=staff.officer_id).values())
-    shown = list(reversed(awaiting))[:AWAITING_SHOWN]
+    # The list runs oldest first: its last page is the newest meetings.
+    newest, _ = list_awaiting_outcome(
+        staff=staff,
+        team_slug=None,
+        officer_id=None,
+        now=moment,
+        offset=max(total - AWAITING_SHOWN, 0),
+        limit=AWAITING_SHOWN,
+    )
+    shown = list(reversed(newest))
     return {"awaiting": shown, "awaiting_more": max(total - len(shown), 0)}
 
 
@@ -74,7 +81,7 @@ def home() -> str:
     moment = now()
     today = moment.astimezone(office_zone()).date()
     sunday = today + timedelta(days=6 - today.weekday())
-    bookings = list_bookings(
+    bookings, _ = list_bookings(
         staff=staff,
         first_day=today,
         last_day=sunday,
