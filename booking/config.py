@@ -128,6 +128,9 @@ class Config:
     # Set (to an empty directory per gunicorn instance) when gunicorn runs several workers:
     # /metrics then sums every worker's counters (prometheus_client's multiprocess mode).
     PROMETHEUS_MULTIPROC_DIR: str | None = None
+    # When set, GET /metrics answers only `Authorization: Bearer <this>` (Prometheus'
+    # `authorization` scrape setting); unset, /metrics is open and the proxy must block it.
+    BOOKING_METRICS_TOKEN: str | None = None
 
     API_TITLE = "Rådgivningsbokning"
     API_VERSION = "v1"
@@ -165,6 +168,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_LOG_LEVEL": "BOOKING_LOG_LEVEL",
         "BOOKING_LOG_FORMAT": "BOOKING_LOG_FORMAT",
         "PROMETHEUS_MULTIPROC_DIR": "PROMETHEUS_MULTIPROC_DIR",
+        "BOOKING_METRICS_TOKEN": "BOOKING_METRICS_TOKEN",
         "BOOKING_CALENDAR_KEY": "BOOKING_CALENDAR_KEY",
         "BOOKING_IDENTITY_KEY": "BOOKING_IDENTITY_KEY",
     }

@@ -12,6 +12,10 @@ Staff calling the API with a valid bearer token are exempt. `BOOKING_RATE_LIMIT=
 all three. The counters live in Redis when `BOOKING_REDIS_URL` is set (one budget across every
 process and instance), else in the process's memory. The limiter is made per app, never at
 import: Flask-Limiter keeps its storage and limits on the instance, and tests build many apps.
+
+Every API operation given a limit here gets its 429 response (problem document, Retry-After) in
+this app's `/openapi.json` in the same loop, so the document lists 429 exactly where a limit
+applies in this configuration, and nowhere else.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from apispec import APISpec
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
+from flask_smorest.spec.plugins import FlaskPlugin
 from limits import parse_many
 
 from booking.auth.access import current_staff
-from booking.errors import Unauthorized, problem_response
+from booking.errors import PROBLEM_MIMETYPE, Unauthorized, problem_response
+from booking.extensions import ProblemSchema
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,10 @@ WRITE_ENDPOINTS = {
     "manage.move_to": ("POST",),
 }
 LOGIN_ENDPOINTS = {"staff.login": ("POST",)}
+
+# OpenAPI components of the 429 response (registered once per app's document).
+RATE_LIMITED_RESPONSE = "RATE_LIMITED"
+RETRY_AFTER_HEADER = "RETRY_AFTER"
 
 
 def is_disabled(value: Any) -> bool:
@@ -133,6 +144,7 @@ def init_rate_limits(app: Flask) -> Limiter | None:
         # Whoever signs in is not staff yet: no exemption here.
         ("staff-login", write, LOGIN_ENDPOINTS, False),
     ]
+    spec = _api_spec(app)
     for scope, value, endpoints, staff_exempt in budgets:
         if value is None:
             continue
@@ -145,7 +157,62 @@ def init_rate_limits(app: Flask) -> Limiter | None:
             )
             view: Callable[..., Any] = app.view_functions[endpoint]
             app.view_functions[endpoint] = decorate(view)
+            if spec is not None:
+                _document_rate_limit(app, spec, endpoint, methods)
     return limiter
+
+
+def _api_spec(app: Flask) -> APISpec | None:
+    # flask-smorest's Api of this app; its document was made when the blueprints were registered.
+    apis = app.extensions.get("flask-smorest", {}).get("apis", {})
+    entry = apis.get("")
+    return entry["ext_obj"].spec if entry is not None else None
+
+
+def _register_rate_limit_components(spec: APISpec) -> None:
+    if RATE_LIMITED_RESPONSE in spec.components.responses:
+        return
+    spec.components.header(
+        RETRY_AFTER_HEADER,
+        {
+            "description": "Seconds until this client's budget is renewed.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        },
+    )
+    spec.components.response(
+        RATE_LIMITED_RESPONSE,
+        {
+            "description": (
+                "Too many requests from this client address (IPv6: its /64); wait Retry-After "
+                "seconds. Staff calling with a valid bearer token are exempt."
+            ),
+            "headers": {"Retry-After": RETRY_AFTER_HEADER},
+            # The same schema as every other error (booking/extensions.py).
+            "content": {PROBLEM_MIMETYPE: {"schema": ProblemSchema}},
+        },
+    )
+
+
+def _document_rate_limit(
+    app: Flask, spec: APISpec, endpoint: str, methods: tuple[str, ...]
+) -> None:
+    # The operations are already in the document (blueprints register first, and the limit
+    # must wrap the registered view); apispec has no public way to amend an operation, so the
+    # 429 is added to the stored path item. Pages have no path item: they are not in the API.
+    paths: dict[str, dict[str, Any]] = spec._paths
+    for rule in app.url_map.iter_rules(endpoint):
+        item = paths.get(FlaskPlugin.flaskpath2openapi(rule.rule))
+        if item is None:
+            continue
+        for method in methods:
+            operation = item.get(method.lower())
+            if operation is None:
+                continue
+            _register_rate_limit_components(spec)
+            operation.setdefault("responses", {})["429"] = {
+                "$ref": f"#/components/responses/{RATE_LIMITED_RESPONSE}"
+            }
 
 
 def _too_many_requests(exc: RateLimitExceeded) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 from functools import cache
@@ -62,9 +64,29 @@ def readyz() -> Response:
     return Response('{"status": "ready"}', 200, mimetype="application/json")
 
 
+def is_metrics_caller(header: str, token: str) -> bool:
+    """Whether an Authorization header carries `Bearer <token>` (compared in constant time)."""
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    # Digests of equal length: the comparison's time says nothing about the token's length.
+    given_digest = hashlib.sha256(given.strip().encode("utf-8", "surrogatepass")).digest()
+    token_digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+    return hmac.compare_digest(given_digest, token_digest)
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     """Prometheus text exposition: request and booking metrics, and gauges from the database."""
+    token = (current_app.config.get("BOOKING_METRICS_TOKEN") or "").strip()
+    if token and not is_metrics_caller(request.headers.get("Authorization", ""), token):
+        # Neither the expected nor the offered token is ever logged.
+        return problem_response(
+            401,
+            "Unauthorized",
+            "The metrics token is missing or wrong (Authorization: Bearer <token>).",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     registry = scrape_registry(
         engine=db.engine,
         now=now(),

@@ -460,3 +460,21 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert hours["weekday"]["type"] == "integer" and hours["start"]["type"] == "string"
     slot_params = {p["name"] for p in paths["/api/v1/slots"]["get"]["parameters"]}
     assert {"meeting_type", "applicant_kind", "from", "to", "mode", "officer"} <= slot_params
+
+
+def test_openapi_documents_errors_as_the_problem_documents_sent(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").get_json()
+    responses = document["components"]["responses"]
+    booking_responses = document["paths"]["/api/v1/bookings"]["post"]["responses"]
+    invalid = booking_responses["422"]["$ref"].rsplit("/", 1)[1]
+    for name in (invalid, "DEFAULT_ERROR"):
+        content = responses[name]["content"]
+        assert list(content) == ["application/problem+json"], name
+        assert content["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+    problem = document["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"])
+    assert problem["properties"]["errors"]["additionalProperties"]["type"] == "array"
+    # What an invalid booking actually gets matches: the media type and the required members.
+    sent = client.post("/api/v1/bookings", json={"start": "soon"})
+    assert sent.status_code == 422 and sent.mimetype == "application/problem+json"
+    assert set(problem["required"]) <= set(sent.get_json())
