@@ -129,7 +129,9 @@ def init_rate_limits(app: Flask) -> Limiter | None:
         in_memory_fallback_enabled=True,
         swallow_errors=True,
         key_prefix=str(config["BOOKING_RATE_LIMIT_KEY_PREFIX"]),
-        strategy="fixed-window",
+        # A moving window counts the last minute at every moment: a fixed one would let a
+        # client send twice its limit across a window boundary.
+        strategy="moving-window",
         headers_enabled=False,
     )
     limiter.init_app(app)

@@ -8,6 +8,7 @@ handful of requests inside one window is enough: nothing sleeps. The session app
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -295,3 +296,42 @@ def test_an_unreachable_redis_falls_back_to_limits_in_memory(
         for _ in range(3):
             assert _invalid_booking(client).status_code == 422
         assert_rate_limited(_invalid_booking(client))
+
+
+class _FakeTime:
+    """Stands in for the `time` module inside the limits library: a clock the test moves."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def test_no_burst_of_twice_the_limit_when_a_window_turns(
+    app: Flask, clock: Clock, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import limits.storage.memory
+    import limits.strategies
+
+    import booking.ratelimits
+
+    fake = _FakeTime(1_000_000.0)
+    for module in (limits.storage.memory, limits.strategies, booking.ratelimits):
+        monkeypatch.setattr(module, "time", fake)
+    with limited_app(app, clock) as limited:
+        client = limited.test_client()
+        # One write, then two more 59 s later: the limit of three per minute is reached.
+        assert _invalid_booking(client).status_code == 422
+        fake.now += 59
+        for _ in range(2):
+            assert _invalid_booking(client).status_code == 422
+        # Two seconds on, the first has left the last minute: one more, not three more (a
+        # fixed window begun with the first write would start afresh here).
+        fake.now += 2
+        assert _invalid_booking(client).status_code == 422
+        # The next waits until the two sent at 59 s are a minute old (rounded up a second).
+        assert assert_rate_limited(_invalid_booking(client)) in (58, 59)
