@@ -317,6 +317,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
         recipients=(r.recipient for r in rows if r.channel == "sms" and r.audience == "applicant"),
         now=now,
         cap=int(config["BOOKING_SMS_DAILY_CAP"]),
+        claimed=ids,
     )
     for row in rows:
         skip = stale_reason(row, now=now)
@@ -324,7 +325,7 @@ def _prepare(ids: Sequence[int], *, now: datetime, config: Any) -> list[_Outgoin
             skip = ("dead", f"gave up after {row.attempts - 1} attempts")
         if skip is None and row.channel == "sms" and row.audience == "applicant":
             # SMS pumping: numbers are the applicant's to choose, so each has a daily budget.
-            capped = budget.take(row.recipient)
+            capped = budget.take(row.recipient, row.id)
             if capped is not None:
                 skip = ("dead", capped)
         facts = calendar = secret = write = callback = survey = None

@@ -135,3 +135,34 @@ def test_a_cap_of_zero_switches_the_cap_off(
     run_dispatcher(app)
     assert len(sms.messages) == 4
     assert {r.status for r in _confirmation_sms(app)} == {"sent"}
+
+
+def test_sms_another_worker_is_sending_count_against_the_cap_in_row_order(
+    app: Flask,
+    client: FlaskClient,
+    world: Any,
+    outbound: tuple[SmtpServer, SmsGateway],
+    cap_of_two: None,
+) -> None:
+    from datetime import timedelta
+
+    from booking.db import write_intent
+
+    _, sms = outbound
+    for start in STARTS[:3]:
+        _book(client, start)
+    first, second, third = _confirmation_sms(app)
+    # Another worker has claimed the first and is sending it (its lease runs a while yet).
+    with app.app_context(), write_intent():
+        row = db.session.get(Notification, first.id)
+        assert row is not None
+        row.status, row.claim_token = "sending", "the-other-worker"
+        row.next_attempt_at = row.next_attempt_at + timedelta(hours=1)
+        db.session.commit()
+
+    run_dispatcher(app)
+
+    # With the one in flight ahead of them, only one more fits a cap of two.
+    assert [m.to for m in sms.messages].count(NUMBER) == 1
+    statuses = {r.id: r.status for r in _confirmation_sms(app)}
+    assert statuses == {first.id: "sending", second.id: "sent", third.id: "dead"}
