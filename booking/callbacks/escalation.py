@@ -131,6 +131,14 @@ def _escalate_one(item: _Due, *, now: datetime) -> bool:
         return False
     # Read here, not from the configuration cache: an address changed a second ago counts.
     address = db.session.scalar(select(Team.email).where(Team.id == item.team_id))
+    if not address:
+        # A team without a shared mailbox: the officer is told instead, so a broken promise is
+        # never silent.
+        log.warning(
+            "call-back %s is overdue and its team has no e-mail address: telling the officer",
+            item.callback_id,
+        )
+        address = item.officer_email
     if address:
         enqueue_callback_message(
             callback_id=item.callback_id,
@@ -141,8 +149,6 @@ def _escalate_one(item: _Due, *, now: datetime) -> bool:
             due_at=now,
             now=now,
         )
-    else:
-        log.warning("call-back %s is overdue but its team has no e-mail address", item.callback_id)
     return True
 
 

@@ -137,6 +137,34 @@ def test_each_stage_fires_once_at_its_moment(
     assert reached.status_code == 201 and reached.json["status"] == "completed"
 
 
+def test_a_team_without_an_address_has_its_officer_told_of_the_overdue_call_back(
+    app: Flask,
+    client: FlaskClient,
+    world: Any,
+    clock: Clock,
+    outbound: tuple[SmtpServer, SmsGateway],
+) -> None:
+    smtp, _ = outbound
+    from booking.db import write_intent
+    from booking.teams.models import Team
+
+    with app.app_context(), write_intent():
+        team = db.session.get(Team, world.private_team)
+        assert team is not None
+        team.email = None
+        db.session.commit()
+    callback = _register(client, world)
+    officer_email = f"p{world.private_officers.index(callback['officer']['id'])}@example.org"
+    clock.set(END)
+    assert _escalate(app, clock).overdue == 1
+    assert [(kind, recipient) for _, kind, recipient, _ in _stage_rows(app)] == [
+        ("callback_overdue", officer_email),
+    ]
+    run_dispatcher(app)
+    (alarm,) = [m for m in smtp.messages if "Försenad" in str(m.message["Subject"])]
+    assert alarm.rcpt_tos == (officer_email,)
+
+
 def test_a_worker_that_was_down_makes_only_the_latest_stage(
     app: Flask, client: FlaskClient, world: Any, clock: Clock
 ) -> None:
