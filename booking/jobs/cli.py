@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from typing import Any
 
@@ -12,6 +13,10 @@ from flask.cli import AppGroup
 from booking.jobs.registry import registered_jobs, run_job
 from booking.jobs.scheduler import build_scheduler
 from booking.jobs.stopping import request_stop
+
+# The worker's own start and stop lines go through logging, so BOOKING_LOG_FORMAT=json
+# makes them JSON like everything else it writes.
+log = logging.getLogger("booking.worker")
 
 jobs_cli = AppGroup("jobs", help="Periodic jobs, for operators.")
 
@@ -44,11 +49,11 @@ def worker_command() -> None:
         # Jobs run in the scheduler's threads; the main thread only waits in the scheduler loop,
         # so leaving that loop here is safe, and the running jobs see the request below.
         request_stop()
-        click.echo("worker: stopping (finishing the messages in hand)", err=True)
+        log.info("worker: stopping (finishing the messages in hand)")
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)
-    click.echo(f"worker: running {', '.join(registered_jobs())}", err=True)
+    log.info("worker: running %s", ", ".join(registered_jobs()))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
@@ -59,4 +64,4 @@ def worker_command() -> None:
         if scheduler.running:
             # Waits for the running jobs: each finishes the item in hand and releases the rest.
             scheduler.shutdown(wait=True)
-        click.echo("worker: stopped", err=True)
+        log.info("worker: stopped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -119,6 +120,8 @@ def test_sigterm_finishes_the_message_in_hand_and_releases_the_rest(
         "BOOKING_DISPATCH_THREADS": "1",
         "BOOKING_DISPATCH_INTERVAL_SECONDS": "1",
         "BOOKING_CALENDAR_IMPORT_SECONDS": "3600",
+        # Everything the worker writes is then one JSON object per line, its own lines too.
+        "BOOKING_LOG_FORMAT": "json",
     }
     worker = subprocess.Popen(
         [str(FLASK), "--app", "booking", "worker"],
@@ -135,8 +138,11 @@ def test_sigterm_finishes_the_message_in_hand_and_releases_the_rest(
         assert arrived.wait(60), "the worker never sent the second message"
         worker.send_signal(signal.SIGTERM)
         # Read the worker's output until it says it is stopping (queue.Empty after 60 s fails).
-        while "worker: stopping" not in lines.get(timeout=60):
+        while "worker: stopping" not in (line := lines.get(timeout=60)):
             continue
+        stopping = json.loads(line)
+        assert stopping["message"].startswith("worker: stopping")
+        assert stopping["logger"] == "booking.worker"
         # Told to stop while the second message is on the wire: it must still be recorded.
         release.set()
         assert worker.wait(timeout=60) == 0
