@@ -51,6 +51,8 @@ class Booking(Base):
         Index("ix_bookings_officer_start", "officer_id", "start_at"),
         # The retention job's search: not yet anonymised, meeting ended before the cut-off.
         Index("ix_bookings_retention", "anonymised_at", "end_at"),
+        # A person found by e-mail (export, erasure, the survey's quiet period) whatever its case.
+        Index("ix_bookings_applicant_email_lower", func.lower(text("applicant_email"))),
         # The measure-first-free job's queue: new bookings not yet measured, by age.
         Index(
             "ix_bookings_first_free_pending",
