@@ -211,10 +211,11 @@ def _register_unit_of_work(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from booking.cli import demo_cli, tokens_cli
+    from booking.cli import demo_cli, keys_cli, tokens_cli
     from booking.jobs.cli import jobs_cli, worker_command
 
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(worker_command)

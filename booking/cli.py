@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app booking tokens …` and `flask --app booking demo …`."""
+"""Command-line tools: `flask --app booking tokens …`, `… keys …` and `… demo …`."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ from sqlalchemy import select
 
 from booking.auth.models import ROLES
 from booking.auth.service import create_token, list_tokens, revoke_token
+from booking.calendar.credentials import CredentialError
 from booking.clock import now
 from booking.db import write_intent
 from booking.errors import ProblemError
 from booking.extensions import db
 from booking.officers.models import Officer, WeeklyHours
+from booking.privacy.identity_numbers import IdentityKeyError
+from booking.privacy.rotation import rotate_keys
 from booking.teams.models import MeetingType, Team
 
 tokens_cli = AppGroup("tokens", help="Staff tokens.")
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
+keys_cli = AppGroup("keys", help="Encryption keys of stored identity numbers and passwords.")
 
 
 @tokens_cli.command("create")
@@ -79,6 +83,33 @@ def revoke_token_command(token_id: int) -> None:
         name, revoked_at = token.name, token.revoked_at
         db.session.commit()
     click.echo(f"Token {token_id} ({name}) revoked at {_when(revoked_at)}.")
+
+
+@keys_cli.command("rotate")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Rows per transaction.",
+)
+def rotate_keys_command(batch_size: int) -> None:
+    """Re-encrypt stored identity numbers and calendar passwords under the current keys."""
+    try:
+        counts = rotate_keys(config=current_app.config, batch_size=batch_size)
+    except (IdentityKeyError, CredentialError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    for kind, label in (
+        (counts.identity_numbers, "identity numbers"),
+        (counts.calendar_passwords, "calendar passwords"),
+    ):
+        click.echo(f"{label}: {kind.rotated} rotated, {kind.unreadable} unreadable")
+    if counts.identity_numbers.unreadable or counts.calendar_passwords.unreadable:
+        click.echo(
+            "Unreadable values open with no configured key and were left as they are; "
+            "list their key in *_PREVIOUS and run this again, or they stay unreadable."
+        )
 
 
 DEMO_OFFICERS = (

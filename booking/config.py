@@ -87,6 +87,10 @@ class Config:
     # Encrypts sole traders' personal identity numbers (HKDF; unset: derived from SECRET_KEY,
     # see booking/privacy/identity_numbers.py).
     BOOKING_IDENTITY_KEY: str | None = None
+    # Key rotation (booking/crypto.py, `flask keys rotate`): earlier values of those keys (or of
+    # SECRET_KEY, when it was the one in use), comma-separated; they decrypt, never encrypt.
+    BOOKING_CALENDAR_KEY_PREVIOUS = ""
+    BOOKING_IDENTITY_KEY_PREVIOUS = ""
     # Call-backs: the promise when staff give no window ("within N working hours", counted in
     # the team's opening hours), and the unanswered calls after which one is closed unreachable.
     BOOKING_CALLBACK_HOURS = 8
@@ -171,6 +175,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BOOKING_METRICS_TOKEN": "BOOKING_METRICS_TOKEN",
         "BOOKING_CALENDAR_KEY": "BOOKING_CALENDAR_KEY",
         "BOOKING_IDENTITY_KEY": "BOOKING_IDENTITY_KEY",
+        "BOOKING_CALENDAR_KEY_PREVIOUS": "BOOKING_CALENDAR_KEY_PREVIOUS",
+        "BOOKING_IDENTITY_KEY_PREVIOUS": "BOOKING_IDENTITY_KEY_PREVIOUS",
     }
     for env_name, key in names.items():
         value = _env(env, env_name)

@@ -12,26 +12,31 @@ entropy that any unkeyed hash of one is reversed by trying them all.
 Encryption as for calendar passwords (booking/calendar/credentials.py): Fernet (AES-128-CBC with
 HMAC-SHA256), a key derived with HKDF-SHA256 from `BOOKING_IDENTITY_KEY`, else from the app's
 `SECRET_KEY`, with its own HKDF "info", so this key differs from every other one derived from the
-same secret. A database dump alone does not reveal the numbers. Changing the key makes the
-stored numbers unreadable (staff then see none; nothing else breaks).
+same secret. A database dump alone does not reveal the numbers. The key can be rotated: the old
+secret listed in `BOOKING_IDENTITY_KEY_PREVIOUS` still decrypts (booking/crypto.py) until
+`flask keys rotate` has re-encrypted every number under the new one. A number that no
+configured key opens is unreadable (staff then see none; nothing else breaks).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 from flask import current_app
 from stdnum.se import personnummer
 
 from booking.core.identity import is_personal_identity_number
+from booking.crypto import key_ring
 
-__all__ = ["decrypt_identity_number", "encrypt_identity_number", "sealed_identity_number"]
+__all__ = [
+    "decrypt_identity_number",
+    "encrypt_identity_number",
+    "identity_key_ring",
+    "sealed_identity_number",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +49,25 @@ class IdentityKeyError(Exception):
     """No key is configured for identity numbers."""
 
 
-def _fernet(config: Mapping[str, Any]) -> Fernet:
+def identity_key_ring(config: Mapping[str, Any]) -> MultiFernet:
+    """The current key (encrypts) and those of BOOKING_IDENTITY_KEY_PREVIOUS (decrypt only)."""
     secret = config.get("BOOKING_IDENTITY_KEY") or config.get("SECRET_KEY")
     if not secret:
         raise IdentityKeyError("no key: set BOOKING_IDENTITY_KEY or BOOKING_SECRET_KEY")
-    material = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(material)
-    return Fernet(base64.urlsafe_b64encode(key))
+    return key_ring(
+        current=secret, previous=config.get("BOOKING_IDENTITY_KEY_PREVIOUS"), info=_INFO
+    )
 
 
 def encrypt_identity_number(value: str, *, config: Mapping[str, Any]) -> str:
     """Encrypt a (valid) personal identity number for storage, a fresh IV each time."""
-    return _fernet(config).encrypt(value.encode("utf-8")).decode("ascii")
+    return identity_key_ring(config).encrypt(value.encode("utf-8")).decode("ascii")
 
 
 def decrypt_identity_number(ciphertext: str, *, config: Mapping[str, Any]) -> str | None:
-    """The stored number, or None when the key no longer fits (logged without the value)."""
+    """The stored number, or None when no configured key fits (logged without the value)."""
     try:
-        return _fernet(config).decrypt(ciphertext.encode("ascii")).decode("utf-8")
+        return identity_key_ring(config).decrypt(ciphertext.encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError):
         log.warning("a stored personal identity number cannot be decrypted (was the key changed?)")
         return None
