@@ -10,7 +10,7 @@ limited endpoint without its documentation, or documentation without a limit, fa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -18,35 +18,19 @@ from flask import Flask
 from flask_smorest.spec.plugins import FlaskPlugin
 from werkzeug.routing import IntegerConverter, Rule
 
-from booking import create_app
-from booking.extensions import db
 from tests.api.helpers import PROBLEM, assert_problem
 from tests.conftest import Clock
+from tests.support.apps import another_app
 
 Operation = tuple[str, str]  # (OpenAPI path, lower-case method)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_TYPES: dict[str, type] = {"string": str, "integer": int, "object": dict, "array": list}
 
 
-@contextmanager
-def limited_app(app: Flask, clock: Clock, **settings: Any) -> Iterator[Flask]:
+def limited_app(app: Flask, clock: Clock, **settings: Any) -> AbstractContextManager[Flask]:
     """Another app on the suite's database with 1/minute limits (unless `settings` say else)."""
-    config: dict[str, Any] = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "test-secret",
-        "BOOKING_CLOCK": clock,
-        "BOOKING_PUBLIC_URL": "http://booking.test",
-        "BOOKING_RATE_LIMIT": "1/minute",
-        "BOOKING_SEARCH_RATE_LIMIT": "1/minute",
-    }
-    config.update(settings)
-    limited = create_app(config)
-    try:
-        yield limited
-    finally:
-        with limited.app_context():
-            db.engine.dispose()
+    limits = {"BOOKING_RATE_LIMIT": "1/minute", "BOOKING_SEARCH_RATE_LIMIT": "1/minute"}
+    return another_app(app, clock, **{**limits, **settings})
 
 
 def published_document(app: Flask) -> dict[str, Any]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -11,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from booking import create_app
-from booking.extensions import db
 from tests.conftest import Clock
+from tests.support.apps import another_app
 
 MUNICIPALITY = "https://www.sjodalen.se"
 MAP_APP = "https://karta.sjodalen.se"
@@ -29,24 +28,9 @@ EVERY_KIND = (
 )
 
 
-@contextmanager
-def configured_app(app: Flask, clock: Clock, **settings: Any) -> Iterator[Flask]:
-    """Another app on the suite's database with these settings."""
-    config: dict[str, Any] = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "test-secret",
-        "BOOKING_CLOCK": clock,
-        "BOOKING_PUBLIC_URL": "http://booking.test",
-        "BOOKING_RATE_LIMIT": "off",
-    }
-    config.update(settings)
-    other = create_app(config)
-    try:
-        yield other
-    finally:
-        with other.app_context():
-            db.engine.dispose()
+def configured_app(app: Flask, clock: Clock, **settings: Any) -> AbstractContextManager[Flask]:
+    """Another app on the suite's database with these settings (no rate limits)."""
+    return another_app(app, clock, **{"BOOKING_RATE_LIMIT": "off", **settings})
 
 
 def _frame_ancestors(response: Any) -> str:

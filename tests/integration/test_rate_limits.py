@@ -11,7 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -19,10 +19,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from booking import create_app
-from booking.extensions import db
 from tests.api.helpers import assert_problem
 from tests.conftest import Clock
 from tests.factories import booking_payload
+from tests.support.apps import another_app
 
 REDIS_URL = os.environ.get("BOOKING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SLOTS = (
@@ -31,25 +31,10 @@ SLOTS = (
 )
 
 
-@contextmanager
-def limited_app(app: Flask, clock: Clock, **settings: Any) -> Iterator[Flask]:
+def limited_app(app: Flask, clock: Clock, **settings: Any) -> AbstractContextManager[Flask]:
     """Another app on the suite's database, with these settings (limits on by default)."""
-    config: dict[str, Any] = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "test-secret",
-        "BOOKING_CLOCK": clock,
-        "BOOKING_PUBLIC_URL": "http://booking.test",
-        "BOOKING_RATE_LIMIT": "3/minute",
-        "BOOKING_SEARCH_RATE_LIMIT": "5/minute",
-    }
-    config.update(settings)
-    limited = create_app(config)
-    try:
-        yield limited
-    finally:
-        with limited.app_context():
-            db.engine.dispose()
+    limits = {"BOOKING_RATE_LIMIT": "3/minute", "BOOKING_SEARCH_RATE_LIMIT": "5/minute"}
+    return another_app(app, clock, **{**limits, **settings})
 
 
 def _invalid_booking(client: FlaskClient, **kw: Any) -> Any:
