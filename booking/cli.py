@@ -14,6 +14,7 @@ from booking.auth.service import create_token, list_tokens, revoke_token
 from booking.calendar.credentials import CredentialError
 from booking.clock import now
 from booking.db import write_intent
+from booking.demo_history import load_demo_history
 from booking.errors import ProblemError
 from booking.extensions import db
 from booking.officers.models import Officer, WeeklyHours
@@ -188,17 +189,36 @@ def load_demo_command() -> None:
     """Load demo data (once) and print new staff tokens, the pages and curl examples."""
     with write_intent():
         created = load_demo_data()
-        _, admin = create_token(name="demo-admin", role="admin")
-        _, service_center = create_token(name="demo-servicecenter", role="service_center")
+        admin_row, admin = create_token(name="demo-admin", role="admin")
+        service_center_row, service_center = create_token(
+            name="demo-servicecenter", role="service_center"
+        )
         officer = db.session.scalars(select(Officer).order_by(Officer.id)).first()
         officer_token = None
+        officer_token_ids = {}
         if officer is not None:
-            _, officer_token = create_token(
+            officer_row, officer_token = create_token(
                 name=f"demo-officer-{officer.id}", role="officer", officer_id=officer.id
+            )
+            officer_token_ids[officer.id] = officer_row.id
+        history = None
+        if created:
+            # Only with the base data, so a second `demo load` adds nothing.
+            history = load_demo_history(
+                now=now(),
+                service_center=service_center_row,
+                admin_token_id=admin_row.id,
+                officer_token_ids=officer_token_ids,
             )
         db.session.commit()
     base = current_app.config["BOOKING_PUBLIC_URL"].rstrip("/")
     click.echo("Demo data " + ("loaded." if created else "already present."))
+    if history is not None:
+        click.echo(
+            f"History:              {history.past_bookings} past meetings, "
+            f"{history.survey_responses} survey answers, {history.callbacks} call-backs, "
+            f"{history.upcoming_bookings} bookings ahead"
+        )
     click.echo(f"Admin token:          {admin}")
     click.echo(f"Service-center token: {service_center}")
     if officer is not None:
