@@ -58,6 +58,21 @@ def _rows(app: Flask) -> list[dict[str, Any]]:
         return [dict(row) for row in rows]
 
 
+def test_postgresql_refuses_to_truncate_the_audit_log(
+    app: Flask, client: FlaskClient, world: Any
+) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite has no TRUNCATE; its DELETE trigger is tested above")
+    assert client.post("/api/v1/bookings", json=booking_payload()).status_code == 201
+    before = _count(app)
+    with app.app_context(), write_intent():
+        with pytest.raises(DBAPIError) as caught:
+            db.session.execute(text("TRUNCATE audit_log"))
+        db.session.rollback()
+    assert "append-only" in str(caught.value)
+    assert _count(app) == before
+
+
 def test_clearing_client_addresses_is_the_one_change_allowed(
     app: Flask, client: FlaskClient, world: Any
 ) -> None:
