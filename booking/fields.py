@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 # C0 and C1 control characters (tab, LF and CR are judged separately).
@@ -176,6 +176,26 @@ class LocalDate(fields.Date):
         if not MIN_YEAR <= parsed.year <= MAX_YEAR:
             raise ValidationError(f"Must be between the years {MIN_YEAR} and {MAX_YEAR}.")
         return parsed
+
+
+class DateRangeQuerySchema(StrictSchema):
+    """Query `from` and `to`: local dates, both included, `to` at most MAX_DAYS after `from`."""
+
+    MAX_DAYS = 400
+
+    class Meta:
+        unknown = EXCLUDE
+
+    from_ = LocalDate(required=True, data_key="from")
+    to = LocalDate(required=True)
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        first, last = data.get("from_"), data.get("to")
+        if first and last and last < first:
+            raise ValidationError("Must not be before 'from'.", field_name="to")
+        if first and last and (last - first).days >= self.MAX_DAYS:
+            raise ValidationError(f"At most {self.MAX_DAYS} days after 'from'.", field_name="to")
 
 
 class ClockTime(fields.Field):

@@ -8,7 +8,16 @@ from marshmallow import EXCLUDE, ValidationError, fields, post_dump, validate, v
 
 from booking.audit.service import record_pin_reads
 from booking.callbacks.models import OUTCOMES, STATUSES
-from booking.fields import Id, LocalDate, LocalDateTime, QueryId, Slug, StrictSchema, Text
+from booking.fields import (
+    DateRangeQuerySchema,
+    Id,
+    LocalDate,
+    LocalDateTime,
+    QueryId,
+    Slug,
+    StrictSchema,
+    Text,
+)
 from booking.privacy.identity_numbers import revealed_identity_number
 from booking.teams.models import APPLICANT_KINDS
 
@@ -148,22 +157,11 @@ class CallbackSchema(StrictSchema):
 MAX_STATS_DAYS = 400
 
 
-class CallbackStatsQuerySchema(StrictSchema):
-    class Meta:
-        unknown = EXCLUDE
+class CallbackStatsQuerySchema(DateRangeQuerySchema):
+    # `from`/`to`: local dates of the promise (`due_at`): the same call-backs as the listing.
+    MAX_DAYS = MAX_STATS_DAYS
 
     team = Slug(load_default=None)
-    # Local dates of the promise (`due_at`), both included: the same call-backs as the listing.
-    from_ = LocalDate(required=True, data_key="from")
-    to = LocalDate(required=True)
-
-    @validates_schema
-    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
-        first, last = data.get("from_"), data.get("to")
-        if first and last and last < first:
-            raise ValidationError("Must not be before 'from'.", field_name="to")
-        if first and last and (last - first).days >= MAX_STATS_DAYS:
-            raise ValidationError(f"At most {MAX_STATS_DAYS} days after 'from'.", field_name="to")
 
 
 class ReachedStatsSchema(StrictSchema):

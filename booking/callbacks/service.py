@@ -24,6 +24,7 @@ from booking.config_cache import (
 )
 from booking.core.identity import InvalidIdentifier, normalise_company_identifier, normalise_phone
 from booking.core.intervals import subtract
+from booking.core.nki import median
 from booking.core.slots import local_instant
 from booking.core.working_hours import add_working_time, open_intervals, union_weekly_hours
 from booking.db import UTCDateTime
@@ -505,16 +506,6 @@ def assign_callback(
     return callback
 
 
-def _median(values: Sequence[float]) -> float | None:
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def callback_stats(
     *, first_day: date, last_day: date, team_slug: str | None, now: datetime
 ) -> dict[str, Any]:
@@ -554,7 +545,7 @@ def callback_stats(
             overdue += status in PENDING_STATUSES
         if attempted_at is not None:
             waits.append((attempted_at - created_at).total_seconds())
-    median = _median(waits)
+    middle = median(waits)
     return {
         "from_": first_day,
         "to": last_day,
@@ -567,7 +558,7 @@ def callback_stats(
         },
         # Real elapsed time from registration, not working time: what the caller waits.
         "time_to_first_attempt": {
-            "median_seconds": round(median) if median is not None else None,
+            "median_seconds": round(middle) if middle is not None else None,
             "callbacks": len(waits),
         },
         "overdue": {"count": overdue, "past_promise": past_promise},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,13 +48,8 @@ def nki(responses: Iterable[Sequence[int]], *, min_answers: int) -> Figure:
 
 def median(values: Iterable[float]) -> float | None:
     """Return the median (mean of the middle two for an even count), or None for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    given = list(values)
+    return statistics.median(given) if given else None
 
 
 def rate(count: int, denominator: int, *, min_answers: int = 0) -> Figure:

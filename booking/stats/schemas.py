@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from marshmallow import fields, validate
 
-from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
-
-from booking.fields import LocalDate, Slug, StrictSchema
+from booking.fields import DateRangeQuerySchema, LocalDate, Slug, StrictSchema
 from booking.stats.service import GROUPINGS, MAX_STATS_DAYS
 
 
-class StatsQuerySchema(StrictSchema):
-    class Meta:
-        unknown = EXCLUDE
+class StatsQuerySchema(DateRangeQuerySchema):
+    # `from`/`to`: local dates of the meetings (and of the answers, promises).
+    MAX_DAYS = MAX_STATS_DAYS
 
-    # Local dates of the meetings (and of the answers, promises), both included.
-    from_ = LocalDate(required=True, data_key="from")
-    to = LocalDate(required=True)
     team = Slug(load_default=None)
     group_by = fields.String(load_default="month", validate=validate.OneOf(GROUPINGS))
-
-    @validates_schema
-    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
-        first, last = data.get("from_"), data.get("to")
-        if first and last and last < first:
-            raise ValidationError("Must not be before 'from'.", field_name="to")
-        if first and last and (last - first).days >= MAX_STATS_DAYS:
-            raise ValidationError(f"At most {MAX_STATS_DAYS} days after 'from'.", field_name="to")
 
 
 class FigureSchema(StrictSchema):

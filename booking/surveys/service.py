@@ -98,6 +98,7 @@ def list_awaiting_outcome(
     now: datetime,
     offset: int = 0,
     limit: int = LIST_PAGE_SIZE,
+    newest_first: bool = False,
 ) -> tuple[Sequence[Booking], int]:
     """A page of confirmed meetings ended without an outcome, and the total; officers: their own."""
     query = select(Booking).where(
@@ -109,19 +110,20 @@ def list_awaiting_outcome(
         query = query.where(Booking.officer_id == officer_id)
     if team_slug is not None:
         query = query.join(Team, Team.id == Booking.team_id).where(Team.slug == team_slug)
-    # End then id is a total order (oldest first): pages neither overlap nor skip a row.
-    return fetch_page(query, order_by=(Booking.end_at, Booking.id), offset=offset, limit=limit)
+    # End then id is a total order: pages neither overlap nor skip a row.
+    order = (Booking.end_at, Booking.id)
+    if newest_first:
+        order = (Booking.end_at.desc(), Booking.id.desc())
+    return fetch_page(query, order_by=order, offset=offset, limit=limit)
 
 
-def count_awaiting_outcome(*, now: datetime, officer_id: int | None = None) -> dict[int, int]:
-    """How many ended meetings await an outcome, per team id (of one officer, if given)."""
+def count_awaiting_outcome(*, now: datetime) -> dict[int, int]:
+    """How many ended meetings await an outcome, per team id."""
     query = (
         select(Booking.team_id, func.count())
         .where(Booking.status == "confirmed", Booking.outcome.is_(None), Booking.end_at <= now)
         .group_by(Booking.team_id)
     )
-    if officer_id is not None:
-        query = query.where(Booking.officer_id == officer_id)
     return {team_id: count for team_id, count in db.session.execute(query)}
 
 

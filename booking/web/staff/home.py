@@ -60,18 +60,15 @@ def _is_overdue(callback: Callback, moment: datetime) -> bool:
 
 def _officer_awaiting(staff: Any, moment: datetime) -> dict[str, Any]:
     """The officer's newest meetings awaiting an outcome, and how many older ones wait too."""
-    total = sum(count_awaiting_outcome(now=moment, officer_id=staff.officer_id).values())
-    # The list runs oldest first: its last page is the newest meetings.
-    newest, _ = list_awaiting_outcome(
+    shown, total = list_awaiting_outcome(
         staff=staff,
         team_slug=None,
         officer_id=None,
         now=moment,
-        offset=max(total - AWAITING_SHOWN, 0),
         limit=AWAITING_SHOWN,
+        newest_first=True,
     )
-    shown = list(reversed(newest))
-    return {"awaiting": shown, "awaiting_more": max(total - len(shown), 0)}
+    return {"awaiting": list(shown), "awaiting_more": max(total - len(shown), 0)}
 
 
 @bp.get("")
